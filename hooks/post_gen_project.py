@@ -1,0 +1,159 @@
+"""Finish the generated project and check it before the user sees it.
+
+Runs in the new project's directory under the Python that runs cookiecutter:
+standard library only. It keeps the chosen framework's files, drops the
+others, then checks the result; any failure exits non-zero, and cookiecutter
+then removes the half-made project. Safe to run twice, needs no network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+# The whole cookiecutter context, as data; parsed only in main().
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+
+FRAMEWORKS_DIR = "_frameworks"
+JINJA_RE = re.compile(r"\{(\{|%|#)")  # written so that Jinja does not see a tag here
+PIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*")
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+
+
+class Broken(Exception):
+    """The generated project is not what the template promises."""
+
+
+def apply_framework(root: Path, framework: str) -> None:
+    """Move the chosen framework's files into place and remove every framework's staging copy."""
+    staging = root / FRAMEWORKS_DIR
+    if not staging.is_dir():  # already applied (a re-run)
+        return
+    chosen = staging / framework
+    if not chosen.is_dir():
+        raise Broken(f"framework: no files for {framework!r} in the template")
+    for source in sorted(chosen.rglob("*")):
+        target = root / source.relative_to(chosen)
+        if source.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+    shutil.rmtree(staging)
+
+
+def text_files(root: Path):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.parts:
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+
+
+def answer_forms(answers: dict) -> list[str]:
+    """Each free-text answer as it may appear in a file: raw and JSON-escaped."""
+    forms = set()
+    for field in FREE_TEXT:
+        value = answers.get(field)
+        if isinstance(value, str) and value:
+            forms.add(value)
+            forms.add(json.dumps(value)[1:-1])
+            forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return sorted(forms, key=len, reverse=True)
+
+
+def find_leftovers(root: Path, answers: dict) -> list[str]:
+    """Files with unrendered Jinja, ignoring the user's own answers (which may contain braces)."""
+    forms = answer_forms(answers)
+    found = []
+    for path, text in text_files(root):
+        for form in forms:
+            text = text.replace(form, "")
+        if JINJA_RE.search(text):
+            found.append(str(path.relative_to(root)))
+    return found
+
+
+def check_python_compiles(root: Path) -> None:
+    for path in sorted(root.rglob("*.py")):
+        try:
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        except SyntaxError as error:
+            raise Broken(f"{path.relative_to(root)}: does not compile: {error}") from None
+
+
+def check_dockerfile(text: str, python_version: str, port: str, package: str) -> None:
+    expected = {
+        f"ARG PYTHON_VERSION={python_version}": "the chosen Python version",
+        "FROM python:${PYTHON_VERSION}-slim": "the slim base image",
+        f"EXPOSE {port}": "the chosen port",
+        f"PORT={port}": "the chosen port as the PORT default",
+        f'CMD ["python", "-m", "{package}.healthcheck"]': "the health check",
+        f'ENTRYPOINT ["python", "-m", "{package}"]': "the entrypoint",
+        "USER 10001:10001": "the non-root user",
+    }
+    for needle, meaning in expected.items():
+        if needle not in text:
+            raise Broken(f"Dockerfile: missing {needle!r} ({meaning})")
+
+
+def check_requirements(text: str, name: str) -> list[str]:
+    """Every non-comment line must be an exact pin (or an -r include); return the pins."""
+    pins = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-r "):
+            continue
+        if not PIN_RE.fullmatch(line):
+            raise Broken(f"{name}:{number}: {line!r} is not an exact pin (name==version)")
+        pins.append(line)
+    return pins
+
+
+def validate(root: Path, answers: dict) -> None:
+    leftovers = find_leftovers(root, answers)
+    if leftovers:
+        raise Broken(f"unrendered template code in: {', '.join(leftovers)}")
+    check_python_compiles(root)
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    check_dockerfile(dockerfile, answers["python_version"], str(answers["port"]), answers["__package"])
+    runtime = check_requirements((root / "requirements.txt").read_text(encoding="utf-8"), "requirements.txt")
+    if answers["framework"] == "none" and runtime:
+        raise Broken(f"requirements.txt: framework 'none' must have no packages, found {runtime}")
+    if answers["framework"] != "none" and not runtime:
+        raise Broken(f"requirements.txt: no packages for framework {answers['framework']!r}")
+    check_requirements((root / "requirements-dev.txt").read_text(encoding="utf-8"), "requirements-dev.txt")
+
+
+def next_steps(answers: dict) -> str:
+    slug, port = answers["project_slug"], answers["port"]
+    return "\n".join(
+        [
+            f"Created {slug}/ ({answers['framework']}, Python {answers['python_version']}, port {port}). Next:",
+            f"  cd {slug}",
+            f"  docker build -t {slug} .",
+            f"  docker run --rm -p {port}:{port} {slug}",
+            f"  curl http://localhost:{port}/health",
+            "README.md has the test and configuration details.",
+        ]
+    )
+
+
+def main(context_json: str = CONTEXT_JSON, root: Path | None = None) -> int:
+    answers = json.loads(context_json)
+    root = Path.cwd() if root is None else root
+    try:
+        apply_framework(root, answers["framework"])
+        validate(root, answers)
+    except (Broken, OSError) as error:
+        print(f"ERROR: generated project failed its checks: {error}", file=sys.stderr)
+        return 1
+    print(next_steps(answers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Validate every answer before cookiecutter writes a single file.
+
+Runs under whatever Python the user installed cookiecutter with, so it uses the
+standard library only. The answers arrive as JSON data (rendered with
+``tojson``), never pasted into source, so no answer can change this code.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from pathlib import Path
+
+# The whole cookiecutter context, as data. Only ``main()`` parses it, so the
+# functions below can be imported and unit-tested from the unrendered file.
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+# cookiecutter.json as the template defines it (choice lists intact), also as data.
+OPTIONS_JSON = r"""{{ _cookiecutter | tojson }}"""
+
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+SLUG_MAX = 63  # a DNS label: fits Kubernetes names, hostnames and image names
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+TEXT_LIMITS = {"project_name": 100, "description": 300, "author_name": 100, "author_email": 254}
+# Package names that would shadow a dependency or the test package.
+RESERVED_PACKAGES = frozenset(
+    {"tests", "fastapi", "starlette", "pydantic", "uvicorn", "flask", "werkzeug", "jinja2"}
+    | {"django", "gunicorn", "asgiref", "httpx", "pytest"}
+)
+
+
+class Invalid(ValueError):
+    """An answer that cannot be used; the message is one line for the user."""
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def check_text(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{field}: {value!r} is empty; give a non-empty line of text")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise Invalid(f"{field}: {value!r} contains a line break or control character; use one line")
+    limit = TEXT_LIMITS[field]
+    if len(value) > limit:
+        raise Invalid(f"{field}: {value[:20]!r}... is {len(value)} characters; at most {limit} allowed")
+    return value
+
+
+def check_email(value: object) -> str:
+    value = check_text("author_email", value)
+    if not EMAIL_RE.fullmatch(value):
+        raise Invalid(f"author_email: {value!r} is not an e-mail address; expected name@example.com")
+    return value
+
+
+def check_slug(value: object) -> str:
+    allowed = "lowercase letters, digits and single '-', starting with a letter, e.g. 'billing-api'"
+    if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
+        raise Invalid(f"project_slug: {value!r} is not allowed; use {allowed}")
+    if len(value) > SLUG_MAX:
+        raise Invalid(f"project_slug: {value!r} is {len(value)} characters; at most {SLUG_MAX} allowed")
+    package = value.replace("-", "_")
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    if keyword.iskeyword(package) or package in stdlib or package in RESERVED_PACKAGES:
+        raise Invalid(
+            f"project_slug: {value!r} would make the package {package!r}, which shadows "
+            "a Python keyword, standard-library module or dependency; choose another name"
+        )
+    return value
+
+
+def check_port(value: object) -> tuple[int, list[str]]:
+    """Return the port and any warnings; refuse anything but a plain integer 1-65535."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        raise Invalid(f"port: {value!r} is not a whole number; use an integer from 1 to 65535")
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise Invalid(f"port: {value!r} is out of range; use an integer from 1 to 65535")
+    warnings = []
+    if port < 1024:
+        warnings.append(
+            f"port: {port} is a privileged port (< 1024); the image runs as a non-root user, "
+            "which Docker allows, but some runtimes need NET_BIND_SERVICE. 8000 avoids that."
+        )
+    return port, warnings
+
+
+def check_choice(field: str, value: object, choices: list[str]) -> str:
+    if value not in choices:
+        raise Invalid(f"{field}: {value!r} is not offered; choose one of {', '.join(choices)}")
+    return value
+
+
+def check_python(value: object, choices: list[str]) -> str:
+    if value in choices:
+        return value
+    oldest = min(choices, key=version_tuple)
+    try:
+        too_old = version_tuple(str(value)) < version_tuple(oldest)
+    except ValueError:
+        too_old = False
+    if too_old:
+        raise Invalid(
+            f"python_version: {value!r} is past end of life and gets no security fixes; "
+            f"choose one of {', '.join(choices)}"
+        )
+    return check_choice("python_version", value, choices)
+
+
+def check_combination(framework: str, python: str, minimums: dict[str, str], choices: list[str]) -> None:
+    minimum = minimums.get(framework)
+    if minimum and version_tuple(python) < version_tuple(minimum):
+        works = [v for v in choices if version_tuple(v) >= version_tuple(minimum)]
+        raise Invalid(
+            f"python_version: {python!r} is not supported by framework {framework!r} "
+            f"(needs Python {minimum} or newer); choose one of {', '.join(works)}"
+        )
+
+
+def validate(answers: dict, options: dict) -> list[str]:
+    """Check all answers against the template's options; return warnings or raise Invalid."""
+    for field in ("project_name", "description", "author_name"):
+        check_text(field, answers.get(field))
+    check_email(answers.get("author_email"))
+    check_slug(answers.get("project_slug"))
+    python = check_python(answers.get("python_version"), options["python_version"])
+    framework = check_choice("framework", answers.get("framework"), options["framework"])
+    check_combination(framework, python, options.get("_framework_min_python", {}), options["python_version"])
+    _, warnings = check_port(answers.get("port"))
+    return warnings
+
+
+def load_options(options_json: str, answers: dict) -> dict:
+    """The choice lists, from cookiecutter.json: the single source of what is offered.
+
+    A replay run passes answers instead of lists; then read the template's file.
+    """
+    options = json.loads(options_json)
+    if not isinstance(options.get("python_version"), list):
+        path = Path(answers["_repo_dir"]) / "cookiecutter.json"
+        options = json.loads(path.read_text(encoding="utf-8"))
+    options.setdefault("_framework_min_python", answers.get("_framework_min_python", {}))
+    return options
+
+
+def main(context_json: str = CONTEXT_JSON, options_json: str = OPTIONS_JSON) -> int:
+    answers = json.loads(context_json)
+    try:
+        warnings = validate(answers, load_options(options_json, answers))
+    except Invalid as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for warning in warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

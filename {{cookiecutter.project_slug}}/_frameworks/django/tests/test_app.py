@@ -1,0 +1,42 @@
+import os
+import subprocess
+import sys
+
+from django.test import Client
+
+from {{ cookiecutter.__package }} import __version__
+
+client = Client()
+
+
+def test_index_names_the_service() -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.json() == {"service": "{{ cookiecutter.project_slug }}", "version": __version__}
+
+
+def test_health_is_ok() -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_unknown_path_is_404() -> None:
+    assert client.get("/no-such-page").status_code == 404
+
+
+def test_settings_refuse_to_start_without_a_secret_key_in_production() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import {{ cookiecutter.__package }}.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_unknown_host_is_rejected() -> None:
+    assert client.get("/health", HTTP_HOST="evil.example").status_code == 400

@@ -1,0 +1,22 @@
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }}.app import app
+
+client = TestClient(app)
+
+
+def test_index_names_the_service() -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.json() == {"service": "{{ cookiecutter.project_slug }}", "version": __version__}
+
+
+def test_health_is_ok() -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_unknown_path_is_404() -> None:
+    assert client.get("/no-such-page").status_code == 404

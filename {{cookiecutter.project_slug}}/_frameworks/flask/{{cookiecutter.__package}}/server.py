@@ -1,0 +1,1 @@
+{% include "gunicorn_server.py" %}

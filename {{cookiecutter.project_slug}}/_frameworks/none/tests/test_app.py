@@ -1,0 +1,58 @@
+import json
+import os
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }}.app import Handler
+from {{ cookiecutter.__package }}.server import Server, serve
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a loopback http URL
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_index_names_the_service(base_url: str) -> None:
+    assert get(base_url + "/") == (200, {"service": "{{ cookiecutter.project_slug }}", "version": __version__})
+
+
+def test_health_is_ok(base_url: str) -> None:
+    assert get(base_url + "/health") == (200, {"status": "ok"})
+
+
+def test_unknown_path_is_404(base_url: str) -> None:
+    assert get(base_url + "/no-such-page")[0] == 404
+
+
+def test_sigterm_stops_the_server_cleanly() -> None:
+    server = Server(("127.0.0.1", 0), Handler)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.monotonic()
+    try:
+        serve(server)  # returns once the signal handler has shut the server down
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    assert time.monotonic() - started < 5
+    assert server.socket.fileno() == -1  # closed

@@ -1,0 +1,44 @@
+"""HTTP endpoints of the service, on the standard library alone."""
+
+import json
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+
+from . import SERVICE_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+
+def index() -> dict[str, str]:
+    return {"service": SERVICE_NAME, "version": __version__}
+
+
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+ROUTES: dict[str, Callable[[], dict[str, str]]] = {"/": index, "/health": health}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = SERVICE_NAME
+
+    def do_GET(self) -> None:
+        route = ROUTES.get(self.path.partition("?")[0])
+        if route is None:
+            self.send_json(HTTPStatus.NOT_FOUND, {"detail": "Not Found"})
+        else:
+            self.send_json(HTTPStatus.OK, route())
+
+    def send_json(self, status: HTTPStatus, body: dict[str, str]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+        log.info("%s %s", self.address_string(), format % args)

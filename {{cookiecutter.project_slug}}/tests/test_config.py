@@ -1,0 +1,44 @@
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.__package }}.config import DEFAULT_PORT, ConfigError, cpu_count, from_env
+
+
+def test_defaults() -> None:
+    settings = from_env({}, default_workers=3)
+    assert settings.port == DEFAULT_PORT == {{ cookiecutter.port }}
+    assert settings.workers == 3
+    assert settings.log_level == "info"
+
+
+def test_environment_overrides_defaults() -> None:
+    env = {
+        "PORT": "9000",
+        "WEB_CONCURRENCY": "5",
+        "THREADS": "2",
+        "LOG_LEVEL": "DEBUG",
+        "GRACEFUL_TIMEOUT": "3",
+    }
+    settings = from_env(env, default_workers=1)
+    assert (settings.port, settings.workers, settings.threads) == (9000, 5, 2)
+    assert (settings.log_level, settings.graceful_timeout) == ("debug", 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PORT", "0"), ("PORT", "65536"), ("PORT", "eighty"), ("WEB_CONCURRENCY", "0"), ("LOG_LEVEL", "loud")],
+)
+def test_bad_values_are_refused_with_the_variable_name(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        from_env({name: value})
+
+
+def test_cpu_count_honours_a_cgroup_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker run --cpus=1.5
+    assert cpu_count(tmp_path) == min(2, cpu_count(tmp_path / "missing"))
+
+
+def test_cpu_count_without_a_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert cpu_count(tmp_path) == cpu_count(tmp_path / "missing") >= 1

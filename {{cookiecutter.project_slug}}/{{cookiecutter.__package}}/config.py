@@ -1,0 +1,71 @@
+"""Runtime settings, read from the environment and validated once at start-up.
+
+Everything a deployment tunes arrives as an environment variable, so the same
+image runs unchanged on a laptop, in CI and in production.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PORT = {{ cookiecutter.port }}
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+# Docker sends SIGKILL 10 s after SIGTERM; finishing in-flight requests must fit inside that.
+DEFAULT_GRACEFUL_TIMEOUT = 8
+
+
+class ConfigError(ValueError):
+    """A setting in the environment that the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int
+    workers: int
+    threads: int
+    log_level: str
+    graceful_timeout: int
+
+
+def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may really use: a cgroup quota (``docker run --cpus``) wins over the host count."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    try:
+        quota, period = (cgroup_root / "cpu.max").read_text().split()
+        limit = math.ceil(int(quota) / int(period))
+    except (OSError, ValueError):  # no cgroup v2 file, or "max" (no quota)
+        return available
+    return max(1, min(available, limit))
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; use {low}-{high}")
+    return value
+
+
+def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 1) -> Settings:
+    log_level = environ.get("LOG_LEVEL", "").strip().lower() or "info"
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return Settings(
+        port=env_int(environ, "PORT", DEFAULT_PORT, 1, 65535),
+        workers=env_int(environ, "WEB_CONCURRENCY", default_workers, 1, 256),
+        threads=env_int(environ, "THREADS", 4, 1, 256),
+        log_level=log_level,
+        graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
+    )
