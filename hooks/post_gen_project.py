@@ -130,9 +130,10 @@ def validate(root: Path, answers: dict) -> None:
 
 def next_steps(answers: dict) -> str:
     slug, port = answers["project_slug"], answers["port"]
+    chosen = f"{answers['framework']}, Python {answers['python_version']}, port {port}"
     return "\n".join(
         [
-            f"Created {slug}/ ({answers['framework']}, Python {answers['python_version']}, port {port}). Next:",
+            f"Created {slug}/ ({chosen}). Next:",
             f"  cd {slug}",
             f"  docker build -t {slug} .",
             f"  docker run --rm -p {port}:{port} {slug}",

@@ -99,10 +99,8 @@ def check_python(value: object, choices: list[str]) -> str:
     if value in choices:
         return value
     oldest = min(choices, key=version_tuple)
-    try:
-        too_old = version_tuple(str(value)) < version_tuple(oldest)
-    except ValueError:
-        too_old = False
+    is_version = isinstance(value, str) and re.fullmatch(r"[0-9]+\.[0-9]+", value) is not None
+    too_old = is_version and version_tuple(value) < version_tuple(oldest)
     if too_old:
         raise Invalid(
             f"python_version: {value!r} is past end of life and gets no security fixes; "

@@ -39,10 +39,11 @@ def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
         available = os.cpu_count() or 1
     try:
         quota, period = (cgroup_root / "cpu.max").read_text().split()
-        limit = math.ceil(int(quota) / int(period))
-    except (OSError, ValueError):  # no cgroup v2 file, or "max" (no quota)
+    except OSError:  # no cgroup v2 file: not in a container, or cgroup v1
         return available
-    return max(1, min(available, limit))
+    if quota == "max":  # no quota set
+        return available
+    return max(1, min(available, math.ceil(int(quota) / int(period))))
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -1,0 +1,288 @@
+"""Unit tests of the hooks' pure functions, and of the rendered hooks as scripts."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.environment import StrictEnvironment
+
+from conftest import FRAMEWORKS, MIN_PYTHON, OPTIONS, PYTHONS, ROOT
+
+
+def load_hook(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre = load_hook("pre_gen_project")
+post = load_hook("post_gen_project")
+
+GOOD = {
+    "project_name": "Billing API",
+    "project_slug": "billing-api",
+    "description": "Bills.",
+    "author_name": "Ada",
+    "author_email": "ada@example.com",
+    "python_version": PYTHONS[0],
+    "framework": FRAMEWORKS[0],
+    "port": "8000",
+}
+
+
+# --- pre-generation -------------------------------------------------------------------------
+
+
+def test_good_answers_pass() -> None:
+    assert pre.validate(GOOD, OPTIONS) == []
+
+
+@pytest.mark.parametrize("port", ["1", "1023", "8000", "65535"])
+def test_ports_in_range_pass(port: str) -> None:
+    assert pre.check_port(port)[0] == int(port)
+
+
+def test_privileged_port_warns_but_passes() -> None:
+    port, warnings = pre.check_port("80")
+    assert port == 80
+    assert len(warnings) == 1
+    assert "privileged" in warnings[0]
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "eighty", " 80", "80 ", "-1", "8e3", "٨٠", "", "0x50"])
+def test_bad_ports_are_refused(port: str) -> None:
+    with pytest.raises(pre.Invalid, match=r"^port: .* 1 to 65535"):
+        pre.check_port(port)
+
+
+@pytest.mark.parametrize("slug", ["api", "billing-api", "svc2", "a-b-c"])
+def test_good_slugs_pass(slug: str) -> None:
+    assert pre.check_slug(slug) == slug
+
+
+@pytest.mark.parametrize(
+    "slug", ["My App", "../escape", "Billing", "2fast", "-api", "api-", "a--b", "a_b", "", "a" * 64, "api/x"]
+)
+def test_bad_slugs_are_refused(slug: str) -> None:
+    with pytest.raises(pre.Invalid, match=r"^project_slug: "):
+        pre.check_slug(slug)
+
+
+@pytest.mark.parametrize("slug", ["json", "email", "tests", "django", "class", "http"])
+def test_slugs_that_shadow_modules_are_refused(slug: str) -> None:
+    with pytest.raises(pre.Invalid, match="shadows"):
+        pre.check_slug(slug)
+
+
+@pytest.mark.parametrize("python", ["3.9", "3.10", "2.7", "3.8"])
+def test_end_of_life_pythons_are_refused_as_such(python: str) -> None:
+    with pytest.raises(pre.Invalid, match="past end of life"):
+        pre.check_python(python, PYTHONS)
+
+
+@pytest.mark.parametrize("python", ["4.0", "3.99", "latest", "3"])
+def test_unknown_pythons_are_refused(python: str) -> None:
+    with pytest.raises(pre.Invalid, match=r"^python_version: .* not offered; choose one of"):
+        pre.check_python(python, PYTHONS)
+
+
+def test_unknown_framework_is_refused() -> None:
+    with pytest.raises(pre.Invalid, match=r"^framework: 'rails' is not offered; choose one of fastapi"):
+        pre.check_choice("framework", "rails", FRAMEWORKS)
+
+
+@pytest.mark.parametrize(("framework", "minimum"), sorted(MIN_PYTHON.items()))
+def test_framework_python_pairs_below_the_minimum_are_refused(framework: str, minimum: str) -> None:
+    too_old = [py for py in PYTHONS if pre.version_tuple(py) < pre.version_tuple(minimum)]
+    for python in too_old:
+        with pytest.raises(pre.Invalid, match=rf"needs Python {minimum} or newer\); choose one of"):
+            pre.check_combination(framework, python, MIN_PYTHON, PYTHONS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("project_name", ""),
+        ("project_name", "   "),
+        ("project_name", "two\nlines"),
+        ("description", "tab\there"),
+        ("author_name", "x" * 101),
+    ],
+)
+def test_bad_free_text_is_refused(field: str, value: str) -> None:
+    with pytest.raises(pre.Invalid, match=f"^{field}: "):
+        pre.validate({**GOOD, field: value}, OPTIONS)
+
+
+@pytest.mark.parametrize("email", ["ada", "ada@", "@example.com", "a b@example.com", "ada@example"])
+def test_bad_emails_are_refused(email: str) -> None:
+    with pytest.raises(pre.Invalid, match=r"^author_email: "):
+        pre.check_email(email)
+
+
+def test_unicode_free_text_passes() -> None:
+    answers = {**GOOD, "project_name": "Café ☕ 服务", "author_name": 'Zoë O\'Brien "Z"'}
+    assert pre.validate(answers, OPTIONS) == []
+
+
+# --- the rendered hooks, run as cookiecutter runs them ---------------------------------------
+
+
+def render_hook(name: str, answers: dict, tmp_path: Path) -> Path:
+    """Render a hook with Jinja exactly as cookiecutter does, so quoting is tested too."""
+    context = {"cookiecutter": answers, "_cookiecutter": {k: v for k, v in OPTIONS.items() if k[0] != "_"}}
+    env = StrictEnvironment(context=context, keep_trailing_newline=True)
+    source = (ROOT / "hooks" / f"{name}.py").read_text(encoding="utf-8")
+    script = tmp_path / f"{name}.py"
+    script.write_text(env.from_string(source).render(**context), encoding="utf-8")
+    return script
+
+
+def run_pre(answers: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    full = {**GOOD, "__package": "x", "_repo_dir": str(ROOT), **answers}
+    script = render_hook("pre_gen_project", full, tmp_path)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"port": "0"}, "port"),
+        ({"port": " 80"}, "port"),
+        ({"project_slug": "../escape"}, "project_slug"),
+        ({"python_version": "3.10"}, "python_version"),
+        ({"framework": "rails"}, "framework"),
+    ],
+)
+def test_rendered_pre_hook_prints_one_line_and_fails(answers: dict, field: str, tmp_path: Path) -> None:
+    result = run_pre(answers, tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"ERROR: {field}: ")
+    assert repr(next(iter(answers.values()))) in lines[0]
+
+
+def test_rendered_pre_hook_takes_hostile_text_as_data(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    hostile = f'"""; import os; os.system("touch {marker}"); """ \\ {{{{ 7*7 }}}} $(touch {marker})'
+    result = run_pre({"description": hostile, "project_name": hostile[:100]}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+
+
+def test_rendered_pre_hook_warns_for_privileged_ports(tmp_path: Path) -> None:
+    result = run_pre({"port": "443"}, tmp_path)
+    assert result.returncode == 0
+    assert "WARNING: port: 443 is a privileged port" in result.stderr
+
+
+# --- post-generation ------------------------------------------------------------------------
+
+
+def make_project(root: Path) -> Path:
+    for framework in ("fastapi", "none"):
+        (root / "_frameworks" / framework / "pkg").mkdir(parents=True)
+        (root / "_frameworks" / framework / "pkg" / "app.py").write_text(f"NAME = {framework!r}\n")
+        (root / "_frameworks" / framework / "requirements.txt").write_text(f"# {framework}\n")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    return root
+
+
+def test_apply_framework_keeps_only_the_chosen_one_and_is_idempotent(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    post.apply_framework(root, "fastapi")
+    assert (root / "pkg" / "app.py").read_text() == "NAME = 'fastapi'\n"
+    assert (root / "requirements.txt").read_text() == "# fastapi\n"
+    assert not (root / "_frameworks").exists()
+    post.apply_framework(root, "fastapi")  # a second run changes nothing
+    assert (root / "pkg" / "app.py").read_text() == "NAME = 'fastapi'\n"
+
+
+def test_apply_framework_refuses_an_unknown_framework(tmp_path: Path) -> None:
+    with pytest.raises(post.Broken, match="rails"):
+        post.apply_framework(make_project(tmp_path), "rails")
+
+
+def test_leftover_jinja_is_found_but_user_braces_are_not(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text('NAME = "Acme {{ API }}"\n')
+    (tmp_path / "b.toml").write_text('x = "{{ cookiecutter.port }}"\n')
+    (tmp_path / "c.md").write_text("{% if x %}\n")
+    answers = {"project_name": "Acme {{ API }}"}
+    assert post.find_leftovers(tmp_path, answers) == ["b.toml", "c.md"]
+
+
+def test_python_that_does_not_compile_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("def (:\n")
+    with pytest.raises(post.Broken, match=r"bad\.py: does not compile"):
+        post.check_python_compiles(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "line", ["flask", "flask>=3", "flask==", "flask == 3.1", "git+https://x/y", "-e .", "flask==3.1 extra"]
+)
+def test_requirements_must_be_exact_pins(line: str) -> None:
+    with pytest.raises(post.Broken, match="not an exact pin"):
+        post.check_requirements(f"# ok\n{line}\n", "requirements.txt")
+
+
+def test_requirements_pins_and_includes_pass() -> None:
+    text = "# c\n-r requirements.txt\nflask==3.1.3  # web\nmarkupsafe==3.0.4\n"
+    assert post.check_requirements(text, "r.txt") == ["flask==3.1.3", "markupsafe==3.0.4"]
+
+
+def dockerfile(python: str = "3.14", port: str = "8000", package: str = "pkg") -> str:
+    return "\n".join(
+        [
+            f"ARG PYTHON_VERSION={python}",
+            "FROM python:${PYTHON_VERSION}-slim",
+            f"ENV PORT={port}",
+            "USER 10001:10001",
+            f"EXPOSE {port}",
+            f'HEALTHCHECK CMD ["python", "-m", "{package}.healthcheck"]',
+            f'ENTRYPOINT ["python", "-m", "{package}"]',
+        ]
+    )
+
+
+def test_consistent_dockerfile_passes() -> None:
+    post.check_dockerfile(dockerfile(), "3.14", "8000", "pkg")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (dockerfile(python="3.13"), "ARG PYTHON_VERSION=3.14"),
+        (dockerfile(port="9000"), "EXPOSE 8000"),
+        (dockerfile(package="other"), "healthcheck"),
+        (dockerfile().replace("USER 10001:10001", ""), "USER"),
+    ],
+)
+def test_inconsistent_dockerfile_is_reported(text: str, needle: str) -> None:
+    with pytest.raises(post.Broken, match=needle):
+        post.check_dockerfile(text, "3.14", "8000", "pkg")
+
+
+def test_next_steps_name_the_real_commands() -> None:
+    steps = post.next_steps(
+        {"project_slug": "svc", "port": "9000", "framework": "flask", "python_version": "3.13"}
+    )
+    assert "docker run --rm -p 9000:9000 svc" in steps
+    assert "curl http://localhost:9000/health" in steps
+
+
+def test_hooks_use_only_the_standard_library() -> None:
+    for hook in ("pre_gen_project", "post_gen_project"):
+        source = (ROOT / "hooks" / f"{hook}.py").read_text(encoding="utf-8")
+        imports = {
+            line.split()[1].split(".")[0]
+            for line in source.splitlines()
+            if line.startswith(("import ", "from ")) and not line.startswith("from __future__")
+        }
+        assert imports <= set(sys.stdlib_module_names), imports - set(sys.stdlib_module_names)
