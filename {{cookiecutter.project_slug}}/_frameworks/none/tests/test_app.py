@@ -50,9 +50,29 @@ def test_sigterm_stops_the_server_cleanly() -> None:
     timer.start()
     started = time.monotonic()
     try:
-        serve(server)  # returns once the signal handler has shut the server down
+        serve(server, graceful_timeout=5)  # returns once the signal handler has shut the server down
     finally:
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
     assert time.monotonic() - started < 5
     assert server.socket.fileno() == -1  # closed
+
+
+def test_in_flight_requests_finish_before_the_server_closes() -> None:
+    class Slow(Handler):
+        def do_GET(self) -> None:
+            time.sleep(0.5)
+            super().do_GET()
+
+    server = Server(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    results = []
+    url = f"http://127.0.0.1:{server.server_address[1]}/health"
+    client = threading.Thread(target=lambda: results.append(get(url)))
+    client.start()
+    time.sleep(0.1)  # the request is now in flight
+    server.shutdown()
+    assert server.wait_idle(timeout=5)
+    server.server_close()
+    client.join(timeout=5)
+    assert results == [(200, {"status": "ok"})]

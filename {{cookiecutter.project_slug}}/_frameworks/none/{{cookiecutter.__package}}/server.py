@@ -1,11 +1,13 @@
 """How the container serves the app: http.server, threads in one process.
 
 WEB_CONCURRENCY does not apply (one process); each request gets a thread.
-SIGTERM stops accepting, lets in-flight requests finish, then exits 0.
+SIGTERM stops accepting connections, gives in-flight requests up to
+GRACEFUL_TIMEOUT seconds to finish, then exits 0.
 """
 
 import logging
 import signal
+import socket
 import threading
 from http.server import ThreadingHTTPServer
 
@@ -16,17 +18,43 @@ log = logging.getLogger(__name__)
 
 
 class Server(ThreadingHTTPServer):
-    # Non-daemon request threads, joined on close: a stop waits for in-flight requests.
-    daemon_threads = False
-    block_on_close = True
+    """A threading server that knows how many requests are in flight."""
+
+    # Daemon threads: a stuck request cannot keep the process alive past the grace period.
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        # Counted here, in the accepting thread, so a stop cannot miss a request just accepted.
+        with self._idle:
+            self._in_flight += 1
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is in flight; False if the timeout came first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
 
 def default_workers(cpus: int) -> int:
     return 1
 
 
-def serve(server: Server) -> None:
-    """Serve until SIGTERM or SIGINT, then finish in-flight requests and return."""
+def serve(server: Server, graceful_timeout: float) -> None:
+    """Serve until SIGTERM or SIGINT, let in-flight requests finish, then close."""
 
     def stop(signum: int, frame: object) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -38,11 +66,13 @@ def serve(server: Server) -> None:
     signal.signal(signal.SIGINT, stop)
     with server:
         server.serve_forever()
+        if not server.wait_idle(graceful_timeout):
+            log.warning("requests still running after %ss; exiting anyway", graceful_timeout)
 
 
 def run(settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     server = Server(("0.0.0.0", settings.port), Handler)  # noqa: S104 - a container listens on all interfaces
     log.info("listening on port %d", settings.port)
-    serve(server)
+    serve(server, settings.graceful_timeout)
     return 0
