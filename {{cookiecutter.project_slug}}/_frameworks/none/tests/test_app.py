@@ -60,7 +60,7 @@ def test_sigterm_stops_the_server_cleanly() -> None:
 
 def test_in_flight_requests_finish_before_the_server_closes() -> None:
     class Slow(Handler):
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 - overrides Handler.do_GET
             time.sleep(0.5)
             super().do_GET()
 
