@@ -19,8 +19,16 @@ CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 
 FRAMEWORKS_DIR = "_frameworks"
 JINJA_RE = re.compile(r"\{(\{|%|#)")  # written so that Jinja does not see a tag here
+# Braces that belong in the output: GitHub Actions expressions and Go templates (docker -f).
+INTENDED_BRACES_RE = re.compile(r"\$\{\{.*?\}\}|\{\{\.[\w.]+\}\}")
 PIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*")
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+# Files that exist only when their option is on.
+OPTIONAL_FILES = {
+    "include_compose": ["compose.yaml"],
+    "include_github_actions": [".github"],
+    "include_pre_commit": [".pre-commit-config.yaml"],
+}
 
 
 class Broken(Exception):
@@ -42,6 +50,19 @@ def apply_framework(root: Path, framework: str) -> None:
         else:
             shutil.copy2(source, target)
     shutil.rmtree(staging)
+
+
+def remove_unselected(root: Path, answers: dict) -> None:
+    """Delete the files of every option the user turned off (nothing if already gone)."""
+    for option, paths in OPTIONAL_FILES.items():
+        if answers.get(option) is True:
+            continue
+        for relative in paths:
+            path = root / relative
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
 
 
 def text_files(root: Path):
@@ -72,7 +93,7 @@ def find_leftovers(root: Path, answers: dict) -> list[str]:
     for path, text in text_files(root):
         for form in forms:
             text = text.replace(form, "")
-        if JINJA_RE.search(text):
+        if JINJA_RE.search(INTENDED_BRACES_RE.sub("", text)):
             found.append(str(path.relative_to(root)))
     return found
 
@@ -148,6 +169,7 @@ def main(context_json: str = CONTEXT_JSON, root: Path | None = None) -> int:
     root = Path.cwd() if root is None else root
     try:
         apply_framework(root, answers["framework"])
+        remove_unselected(root, answers)
         validate(root, answers)
     except (Broken, OSError) as error:
         print(f"ERROR: generated project failed its checks: {error}", file=sys.stderr)

@@ -119,6 +119,12 @@ def check_combination(framework: str, python: str, minimums: dict[str, str], cho
         )
 
 
+def check_flag(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"{field}: {value!r} is not a yes/no answer; use true or false")
+    return value
+
+
 def validate(answers: dict, options: dict) -> list[str]:
     """Check all answers against the template's options; return warnings or raise Invalid."""
     for field in ("project_name", "description", "author_name"):
@@ -128,6 +134,9 @@ def validate(answers: dict, options: dict) -> list[str]:
     python = check_python(answers.get("python_version"), options["python_version"])
     framework = check_choice("framework", answers.get("framework"), options["framework"])
     check_combination(framework, python, options.get("_framework_min_python", {}), options["python_version"])
+    for field, default in options.items():
+        if isinstance(default, bool):
+            check_flag(field, answers.get(field))
     _, warnings = check_port(answers.get("port"))
     return warnings
 

@@ -32,6 +32,7 @@ GOOD = {
     "python_version": PYTHONS[0],
     "framework": FRAMEWORKS[0],
     "port": "8000",
+    **{key: value for key, value in OPTIONS.items() if isinstance(value, bool)},
 }
 
 
@@ -117,6 +118,12 @@ def test_framework_python_pairs_below_the_minimum_are_refused(framework: str, mi
 def test_bad_free_text_is_refused(field: str, value: str) -> None:
     with pytest.raises(pre.Invalid, match=f"^{field}: "):
         pre.validate({**GOOD, field: value}, OPTIONS)
+
+
+@pytest.mark.parametrize("value", ["yes", "no", 1, 0, None, "true"])
+def test_options_must_be_booleans(value: object) -> None:
+    with pytest.raises(pre.Invalid, match=r"^include_compose: .* yes/no"):
+        pre.validate({**GOOD, "include_compose": value}, OPTIONS)
 
 
 @pytest.mark.parametrize("email", ["ada", "ada@", "@example.com", "a b@example.com", "ada@example"])

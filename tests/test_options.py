@@ -1,0 +1,104 @@
+"""The yes/no options: each one on and off bakes clean, and real validators accept its files."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from test_bake import OPTION_FILES, files_of
+
+from conftest import OPTIONS, tool
+
+FLAGS = [key for key, value in OPTIONS.items() if isinstance(value, bool)]
+
+# Each file of an option, and the validator that must accept it.
+VALIDATORS = {
+    "compose.yaml": ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
+    ".github/workflows/ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
+    ".github/workflows/template-update.yml": [
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+    ],
+    ".github/dependabot.yml": ["check-jsonschema", "--builtin-schema", "vendor.dependabot"],
+    ".pre-commit-config.yaml": ["pre-commit", "validate-config"],
+}
+
+
+def validate(project: Path, relative: str) -> None:
+    name, *args = VALIDATORS[relative]
+    result = subprocess.run(
+        [tool(name), *args, relative], cwd=project, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, f"{relative}: {result.stdout}{result.stderr}"
+
+
+def test_every_option_file_has_a_validator() -> None:
+    assert set(VALIDATORS) == set().union(*OPTION_FILES.values())
+
+
+@pytest.mark.parametrize("framework", OPTIONS["framework"])
+@pytest.mark.parametrize("flag", FLAGS)
+@pytest.mark.parametrize("on", [True, False])
+def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
+    python = "3.13"  # offered for every framework
+    project = bake(**{flag: "yes" if on else "no"}, framework=framework, python_version=python, port="8080")
+    files = files_of(project)
+    for relative in OPTION_FILES[flag]:
+        assert (relative in files) is on, relative
+        if on:
+            validate(project, relative)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    mention = {"include_compose": "docker compose up", "include_pre_commit": "pre-commit install"}
+    if flag in mention:
+        assert (mention[flag] in readme) is on
+    if flag == "include_github_actions" and not on:
+        assert not (project / ".github").exists()
+
+
+def test_all_options_off_still_bakes_a_complete_service(bake) -> None:
+    project = bake(**dict.fromkeys(FLAGS, "no"))
+    assert {"Dockerfile", "Makefile", "README.md", "requirements.txt"} <= files_of(project)
+    assert not set().union(*OPTION_FILES.values()) & files_of(project)
+
+
+def test_compose_service_matches_the_answers(bake) -> None:
+    project = bake(port="9090", project_name="Billing API")
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    service = compose["services"]["billing-api"]
+    assert service["ports"] == ["127.0.0.1:9090:9090"]
+    assert service["restart"] == "unless-stopped"
+    assert service["env_file"] == [{"path": ".env", "required": False}]
+    assert service["healthcheck"]["test"] == ["CMD", "python", "-m", "billing_api.healthcheck"]
+    assert service["read_only"] is True
+
+
+def test_ci_workflow_lints_tests_builds_and_runs_hadolint(bake) -> None:
+    project = bake(python_version="3.12", port="9090")
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert {"make lint", "make test", "make build"} <= set(steps)
+    assert "hadolint Dockerfile" in (project / "Makefile").read_text(encoding="utf-8")
+    setup = next(
+        s for j in workflow["jobs"].values() for s in j["steps"] if "setup-python" in s.get("uses", "")
+    )
+    assert setup["with"]["python-version"] == "3.12"
+    assert any("127.0.0.1:9090:9090" in step for step in steps)
+
+
+def test_dependabot_covers_pip_docker_and_actions(bake) -> None:
+    project = bake()
+    config = yaml.safe_load((project / ".github/dependabot.yml").read_text(encoding="utf-8"))
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"pip", "docker", "github-actions"}
+
+
+def test_pre_commit_runs_ruff_hadolint_and_standard_hooks(bake) -> None:
+    project = bake()
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "hadolint", "trailing-whitespace", "end-of-file-fixer"} <= ids
+    ruff_rev = next(r["rev"] for r in config["repos"] if r["repo"].endswith("ruff-pre-commit"))
+    dev = (project / "requirements-dev.txt").read_text(encoding="utf-8")
+    assert f"ruff=={ruff_rev.lstrip('v')}" in dev  # pre-commit and `make lint` use the same ruff
