@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 # functions below can be imported and unit-tested from the unrendered file.
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 # cookiecutter.json as the template defines it (choice lists intact), also as data.
-OPTIONS_JSON = r"""{{ _cookiecutter | tojson }}"""
+OPTIONS_JSON = r"""{{ _cookiecutter | default({}) | tojson }}"""
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 SLUG_MAX = 63  # a DNS label: fits Kubernetes names, hostnames and image names
@@ -98,9 +99,8 @@ def check_choice(field: str, value: object, choices: list[str]) -> str:
 def check_python(value: object, choices: list[str]) -> str:
     if value in choices:
         return value
-    oldest = min(choices, key=version_tuple)
     is_version = isinstance(value, str) and re.fullmatch(r"[0-9]+\.[0-9]+", value) is not None
-    too_old = is_version and version_tuple(value) < version_tuple(oldest)
+    too_old = is_version and version_tuple(value) < min(map(version_tuple, choices))
     if too_old:
         raise Invalid(
             f"python_version: {value!r} is past end of life and gets no security fixes; "
@@ -115,7 +115,7 @@ def check_combination(framework: str, python: str, minimums: dict[str, str], cho
         works = [v for v in choices if version_tuple(v) >= version_tuple(minimum)]
         raise Invalid(
             f"python_version: {python!r} is not supported by framework {framework!r} "
-            f"(needs Python {minimum} or newer); choose one of {', '.join(works)}"
+            f"(needs Python {minimum} or newer); choose one of {', '.join(works) or minimum + ' or newer'}"
         )
 
 
@@ -131,27 +131,37 @@ def validate(answers: dict, options: dict) -> list[str]:
         check_text(field, answers.get(field))
     check_email(answers.get("author_email"))
     check_slug(answers.get("project_slug"))
-    python = check_python(answers.get("python_version"), options["python_version"])
-    framework = check_choice("framework", answers.get("framework"), options["framework"])
-    check_combination(framework, python, options.get("_framework_min_python", {}), options["python_version"])
-    for field, default in options.items():
-        if isinstance(default, bool):
-            check_flag(field, answers.get(field))
+    pythons = options.get("python_version") or [answers.get("python_version")]
+    python = check_python(answers.get("python_version"), pythons)
+    frameworks = options.get("framework") or [answers.get("framework")]
+    framework = check_choice("framework", answers.get("framework"), frameworks)
+    check_combination(framework, python, answers.get("_framework_min_python", {}), pythons)
+    flags = [key for key, value in options.items() if isinstance(value, bool)]
+    for field in flags or [key for key in answers if key.startswith("include_")]:
+        check_flag(field, answers.get(field))
     _, warnings = check_port(answers.get("port"))
     return warnings
 
 
-def load_options(options_json: str, answers: dict) -> dict:
+def load_options(options_json: str, answers: dict, environ: dict | None = None) -> dict:
     """The choice lists, from cookiecutter.json: the single source of what is offered.
 
-    A replay run passes answers instead of lists; then read the template's file.
+    cookiecutter passes them as ``_cookiecutter``. A replay run passes answers
+    there instead, so read the template's file (``_repo_dir`` may be relative to
+    the directory cookiecutter was started in). cruft passes neither, but it has
+    cookiecutter refuse values outside the lists before this hook runs; then the
+    lists are empty and only the other checks apply.
     """
     options = json.loads(options_json)
-    if not isinstance(options.get("python_version"), list):
-        path = Path(answers["_repo_dir"]) / "cookiecutter.json"
-        options = json.loads(path.read_text(encoding="utf-8"))
-    options.setdefault("_framework_min_python", answers.get("_framework_min_python", {}))
-    return options
+    if isinstance(options.get("python_version"), list):
+        return options
+    environ = os.environ if environ is None else environ
+    repo_dir = Path(answers.get("_repo_dir") or "")
+    for base in (Path.cwd(), Path(environ.get("PWD", "."))):
+        path = base / repo_dir / "cookiecutter.json"
+        if answers.get("_repo_dir") and path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    return {}
 
 
 def main(context_json: str = CONTEXT_JSON, options_json: str = OPTIONS_JSON) -> int:

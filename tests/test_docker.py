@@ -384,9 +384,7 @@ class Scratch:
         docker("run", "--detach", "--name", container.name, *options, image)
         return container
 
-    def run(
-        self, image: str, *args: str, timeout: float = COMMAND_TIMEOUT
-    ) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """A one-off container; args are `docker run` options, the image, then its arguments."""
         name = self.name()
         self.containers.append(name)

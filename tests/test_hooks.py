@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,33 @@ def test_bad_emails_are_refused(email: str) -> None:
 def test_unicode_free_text_passes() -> None:
     answers = {**GOOD, "project_name": "Café ☕ 服务", "author_name": 'Zoë O\'Brien "Z"'}
     assert pre.validate(answers, OPTIONS) == []
+
+
+def test_options_come_from_cookiecutter_when_it_passes_them() -> None:
+    lists = {k: v for k, v in OPTIONS.items() if k[0] != "_"}
+    assert pre.load_options(json.dumps(lists), {})["python_version"] == PYTHONS
+
+
+def test_options_come_from_the_template_file_on_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replayed = json.dumps({"python_version": "3.14"})  # replay: answers, not lists
+    assert pre.load_options(replayed, {"_repo_dir": str(ROOT)})["framework"] == FRAMEWORKS
+    monkeypatch.chdir(tmp_path)  # a relative _repo_dir is relative to where cookiecutter started
+    relative = {"_repo_dir": ROOT.name}
+    assert pre.load_options(replayed, relative, {"PWD": str(ROOT.parent)})["framework"] == FRAMEWORKS
+
+
+def test_without_lists_only_the_other_checks_apply() -> None:
+    # cruft passes no lists, but cookiecutter has already refused values outside them.
+    assert pre.load_options("{}", {}) == {}
+    assert pre.validate(GOOD, {}) == []
+    with pytest.raises(pre.Invalid, match=r"needs Python 3\.12 or newer\); choose one of 3\.12 or newer"):
+        pre.validate(
+            {**GOOD, "framework": "django", "python_version": "3.11", "_framework_min_python": MIN_PYTHON}, {}
+        )
+    with pytest.raises(pre.Invalid, match=r"^port: "):
+        pre.validate({**GOOD, "port": "0"}, {})
 
 
 # --- the rendered hooks, run as cookiecutter runs them ---------------------------------------
