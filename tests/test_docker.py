@@ -527,7 +527,7 @@ def test_local_files_stay_out_of_the_image(image: Image, scratch: Scratch, tmp_p
 def test_code_change_reuses_the_dependency_layers(image: Image, scratch: Scratch, tmp_path: Path) -> None:
     project = shutil.copytree(image.project, tmp_path / image.project.name)
     with (project / image.package / "__init__.py").open("a", encoding="utf-8") as init:
-        init.write("# a one-line code change\n")
+        init.write(f"# a one-line code change, new in every run: {uuid.uuid4().hex}\n")
     tag = scratch.tag("changed")
     progress = build(project, tag)
 
