@@ -75,14 +75,13 @@ def text_files(root: Path):
 
 
 def answer_forms(answers: dict) -> list[str]:
-    """Each free-text answer as it may appear in a file: raw and JSON-escaped."""
+    """Each free-text answer as it may appear in a file: raw, or escaped for TOML or a Dockerfile."""
     forms = set()
     for field in FREE_TEXT:
         value = answers.get(field)
         if isinstance(value, str) and value:
-            forms.add(value)
-            forms.add(json.dumps(value)[1:-1])
-            forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+            quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+            forms.update({value, quoted, quoted.replace("$", "\\$")})
     return sorted(forms, key=len, reverse=True)
 
 

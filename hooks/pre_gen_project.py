@@ -12,6 +12,7 @@ import keyword
 import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 # The whole cookiecutter context, as data. Only ``main()`` parses it, so the
@@ -20,6 +21,12 @@ CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 # cookiecutter.json as the template defines it (choice lists intact), also as data.
 OPTIONS_JSON = r"""{{ _cookiecutter | default({}) | tojson }}"""
 
+# Control characters (tab and newline among them), lone surrogates, line and paragraph separators.
+UNPRINTABLE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# Answers that become Dockerfile LABEL values. Docker reads "a\\" correctly, but
+# hadolint's parser fails on an escaped backslash right before a quote.
+DOCKER_LABEL_FIELDS = frozenset({"description", "author_name", "author_email"})
+BACKSLASH_BEFORE_QUOTE_RE = re.compile(r'\\(?="|$)')
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 SLUG_MAX = 63  # a DNS label: fits Kubernetes names, hostnames and image names
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -42,8 +49,13 @@ def version_tuple(text: str) -> tuple[int, ...]:
 def check_text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"{field}: {value!r} is empty; give a non-empty line of text")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if any(unicodedata.category(ch) in UNPRINTABLE for ch in value):
         raise Invalid(f"{field}: {value!r} contains a line break or control character; use one line")
+    if field in DOCKER_LABEL_FIELDS and BACKSLASH_BEFORE_QUOTE_RE.search(value):
+        raise Invalid(
+            f"{field}: {value!r} has a backslash at the end or before a double quote, which "
+            "Dockerfile linters misread in the image's labels; remove or move that backslash"
+        )
     limit = TEXT_LIMITS[field]
     if len(value) > limit:
         raise Invalid(f"{field}: {value[:20]!r}... is {len(value)} characters; at most {limit} allowed")

@@ -49,7 +49,7 @@ def command(settings: Settings) -> list[str]:
 
 def prepare_environment(environ: dict[str, str]) -> None:
     """Settings Django needs before start-up that the deployment may not have given."""
-    environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.__package }}.settings")
+    environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.settings")
     debug = environ.get("DJANGO_DEBUG", "").lower() in TRUE
     if not debug and not environ.get("DJANGO_SECRET_KEY"):
         # One random key for all workers of this container. Nothing in the

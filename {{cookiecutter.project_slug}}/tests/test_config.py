@@ -2,12 +2,12 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.__package }}.config import DEFAULT_PORT, ConfigError, cpu_count, from_env
+from {{ cookiecutter.__package }} import config
 
 
 def test_defaults() -> None:
-    settings = from_env({}, default_workers=3)
-    assert settings.port == DEFAULT_PORT == {{ cookiecutter.port }}
+    settings = config.from_env({}, default_workers=3)
+    assert settings.port == config.DEFAULT_PORT == {{ cookiecutter.port }}
     assert settings.workers == 3
     assert settings.log_level == "info"
 
@@ -20,7 +20,7 @@ def test_environment_overrides_defaults() -> None:
         "LOG_LEVEL": "DEBUG",
         "GRACEFUL_TIMEOUT": "3",
     }
-    settings = from_env(env, default_workers=1)
+    settings = config.from_env(env, default_workers=1)
     assert (settings.port, settings.workers, settings.threads) == (9000, 5, 2)
     assert (settings.log_level, settings.graceful_timeout) == ("debug", 3)
 
@@ -30,15 +30,15 @@ def test_environment_overrides_defaults() -> None:
     [("PORT", "0"), ("PORT", "65536"), ("PORT", "eighty"), ("WEB_CONCURRENCY", "0"), ("LOG_LEVEL", "loud")],
 )
 def test_bad_values_are_refused_with_the_variable_name(name: str, value: str) -> None:
-    with pytest.raises(ConfigError, match=name):
-        from_env({name: value})
+    with pytest.raises(config.ConfigError, match=name):
+        config.from_env({name: value})
 
 
 def test_cpu_count_honours_a_cgroup_quota(tmp_path: Path) -> None:
     (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker run --cpus=1.5
-    assert cpu_count(tmp_path) == min(2, cpu_count(tmp_path / "missing"))
+    assert config.cpu_count(tmp_path) == min(2, config.cpu_count(tmp_path / "missing"))
 
 
 def test_cpu_count_without_a_quota(tmp_path: Path) -> None:
     (tmp_path / "cpu.max").write_text("max 100000\n")
-    assert cpu_count(tmp_path) == cpu_count(tmp_path / "missing") >= 1
+    assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing") >= 1

@@ -4,9 +4,11 @@
 import os
 import sys
 
+SETTINGS_MODULE = "{{ cookiecutter.__package }}.settings"
+
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.__package }}.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

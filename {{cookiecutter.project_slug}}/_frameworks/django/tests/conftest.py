@@ -5,7 +5,9 @@ import os
 import django
 from django.test.utils import setup_test_environment
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.__package }}.settings")
+SETTINGS_MODULE = "{{ cookiecutter.__package }}.settings"
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 django.setup()
 setup_test_environment()  # allows the test client's "testserver" host

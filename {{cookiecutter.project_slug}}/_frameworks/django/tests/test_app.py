@@ -4,7 +4,9 @@ import sys
 
 from django.test import Client
 
-from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
+
+SETTINGS_MODULE = "{{ cookiecutter.__package }}.settings"
 
 client = Client()
 
@@ -12,7 +14,8 @@ client = Client()
 def test_index_names_the_service() -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert response.json() == {"service": "{{ cookiecutter.project_slug }}", "version": __version__}
+    assert response.json() == {"service": SERVICE_NAME, "version": __version__}
+    assert SERVICE_NAME == "{{ cookiecutter.project_slug }}"
 
 
 def test_health_is_ok() -> None:
@@ -28,7 +31,7 @@ def test_unknown_path_is_404() -> None:
 def test_settings_refuse_to_start_without_a_secret_key_in_production() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
-        [sys.executable, "-c", "import {{ cookiecutter.__package }}.settings"],
+        [sys.executable, "-c", f"import {SETTINGS_MODULE}"],
         env=env,
         capture_output=True,
         text=True,

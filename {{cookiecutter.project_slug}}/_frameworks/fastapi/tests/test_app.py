@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
 from {{ cookiecutter.__package }}.app import app
 
 client = TestClient(app)
@@ -9,7 +9,8 @@ client = TestClient(app)
 def test_index_names_the_service() -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert response.json() == {"service": "{{ cookiecutter.project_slug }}", "version": __version__}
+    assert response.json() == {"service": SERVICE_NAME, "version": __version__}
+    assert SERVICE_NAME == "{{ cookiecutter.project_slug }}"
 
 
 def test_health_is_ok() -> None:

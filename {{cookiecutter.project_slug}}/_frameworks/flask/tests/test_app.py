@@ -1,4 +1,4 @@
-from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
 from {{ cookiecutter.__package }}.app import app
 
 client = app.test_client()
@@ -7,7 +7,8 @@ client = app.test_client()
 def test_index_names_the_service() -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert response.get_json() == {"service": "{{ cookiecutter.project_slug }}", "version": __version__}
+    assert response.get_json() == {"service": SERVICE_NAME, "version": __version__}
+    assert SERVICE_NAME == "{{ cookiecutter.project_slug }}"
 
 
 def test_health_is_ok() -> None:

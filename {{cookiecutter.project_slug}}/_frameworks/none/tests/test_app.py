@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
 from {{ cookiecutter.__package }}.app import Handler
 from {{ cookiecutter.__package }}.server import Server, serve
 
@@ -32,7 +32,8 @@ def get(url: str) -> tuple[int, dict]:
 
 
 def test_index_names_the_service(base_url: str) -> None:
-    assert get(base_url + "/") == (200, {"service": "{{ cookiecutter.project_slug }}", "version": __version__})
+    assert get(base_url + "/") == (200, {"service": SERVICE_NAME, "version": __version__})
+    assert SERVICE_NAME == "{{ cookiecutter.project_slug }}"
 
 
 def test_health_is_ok(base_url: str) -> None:
