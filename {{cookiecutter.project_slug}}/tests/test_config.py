@@ -42,3 +42,20 @@ def test_cpu_count_honours_a_cgroup_quota(tmp_path: Path) -> None:
 def test_cpu_count_without_a_quota(tmp_path: Path) -> None:
     (tmp_path / "cpu.max").write_text("max 100000\n")
     assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing") >= 1
+
+
+def test_debug_endpoints_are_off_unless_asked_for() -> None:
+    assert not config.debug_endpoints_enabled({})
+    assert not config.debug_endpoints_enabled({"DEBUG_ENDPOINTS": "0"})
+    assert config.debug_endpoints_enabled({"DEBUG_ENDPOINTS": "1"})
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [(None, 1.0), ("0.5", 0.5), ("-3", 0.0), ("1e9", 30.0)])
+def test_debug_sleep_is_bounded(raw: str | None, seconds: float) -> None:
+    assert config.debug_sleep_seconds(raw) == seconds
+
+
+@pytest.mark.parametrize("raw", ["soon", "nan", "inf", ""])
+def test_debug_sleep_needs_a_finite_number(raw: str) -> None:
+    with pytest.raises(ValueError):
+        config.debug_sleep_seconds(raw)

@@ -70,3 +70,20 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
         log_level=log_level,
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
     )
+
+
+# GET /debug/sleep?seconds=N answers after N seconds, so a deployment can check
+# that a stop lets in-flight requests finish. Off unless DEBUG_ENDPOINTS=1.
+MAX_DEBUG_SLEEP = 30.0
+
+
+def debug_endpoints_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get("DEBUG_ENDPOINTS", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def debug_sleep_seconds(raw: str | float | None) -> float:
+    """The requested delay, within 0 to MAX_DEBUG_SLEEP; ValueError if it is not a number."""
+    seconds = float(1.0 if raw is None else raw)
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a finite number of seconds: {raw!r}")
+    return min(max(seconds, 0.0), MAX_DEBUG_SLEEP)

@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.index),
     path("health", views.health),
+    path("debug/sleep", views.debug_sleep),
 ]

@@ -1,9 +1,11 @@
 """HTTP endpoints of the service."""
 
-from django.http import HttpRequest, JsonResponse
+import time
+
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from . import SERVICE_NAME, __version__
+from . import SERVICE_NAME, __version__, config
 
 
 @require_GET
@@ -14,3 +16,15 @@ def index(request: HttpRequest) -> JsonResponse:
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def debug_sleep(request: HttpRequest) -> JsonResponse | HttpResponseBadRequest:
+    if not config.debug_endpoints_enabled():
+        raise Http404
+    try:
+        delay = config.debug_sleep_seconds(request.GET.get("seconds"))
+    except ValueError:
+        return HttpResponseBadRequest("seconds must be a number")
+    time.sleep(delay)
+    return JsonResponse({"slept": delay})

@@ -1,8 +1,10 @@
 """HTTP endpoints of the service."""
 
-from flask import Flask
+import time
 
-from . import SERVICE_NAME, __version__
+from flask import Flask, abort, request
+
+from . import SERVICE_NAME, __version__, config
 
 app = Flask(__name__)
 
@@ -15,3 +17,15 @@ def index() -> dict[str, str]:
 @app.get("/health")
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.get("/debug/sleep")
+def debug_sleep() -> dict[str, float]:
+    if not config.debug_endpoints_enabled():
+        abort(404)
+    try:
+        delay = config.debug_sleep_seconds(request.args.get("seconds"))
+    except ValueError:
+        abort(400)
+    time.sleep(delay)
+    return {"slept": delay}

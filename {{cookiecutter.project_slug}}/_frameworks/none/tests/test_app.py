@@ -77,3 +77,16 @@ def test_in_flight_requests_finish_before_the_server_closes() -> None:
     server.server_close()
     client.join(timeout=5)
     assert results == [(200, {"status": "ok"})]
+
+
+def test_debug_sleep_is_off_by_default(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEBUG_ENDPOINTS", raising=False)
+    assert get(base_url + "/debug/sleep?seconds=0")[0] == 404
+
+
+def test_debug_sleep_answers_after_the_delay(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEBUG_ENDPOINTS", "1")
+    started = time.monotonic()
+    assert get(base_url + "/debug/sleep?seconds=0.2") == (200, {"slept": 0.2})
+    assert time.monotonic() - started >= 0.2
+    assert get(base_url + "/debug/sleep?seconds=soon")[0] == 400

@@ -2,11 +2,13 @@
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs
 
-from . import SERVICE_NAME, __version__
+from . import SERVICE_NAME, __version__, config
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,25 @@ class Handler(BaseHTTPRequestHandler):
     server_version = SERVICE_NAME
 
     def do_GET(self) -> None:
-        route = ROUTES.get(self.path.partition("?")[0])
-        if route is None:
+        path, _, query = self.path.partition("?")
+        route = ROUTES.get(path)
+        if path == "/debug/sleep" and config.debug_endpoints_enabled():
+            self.debug_sleep(parse_qs(query).get("seconds", [None])[0])
+        elif route is None:
             self.send_json(HTTPStatus.NOT_FOUND, {"detail": "Not Found"})
         else:
             self.send_json(HTTPStatus.OK, route())
 
-    def send_json(self, status: HTTPStatus, body: dict[str, str]) -> None:
+    def debug_sleep(self, seconds: str | None) -> None:
+        try:
+            delay = config.debug_sleep_seconds(seconds)
+        except ValueError:
+            self.send_json(HTTPStatus.BAD_REQUEST, {"detail": "seconds must be a number"})
+            return
+        time.sleep(delay)
+        self.send_json(HTTPStatus.OK, {"slept": delay})
+
+    def send_json(self, status: HTTPStatus, body: dict[str, object]) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
