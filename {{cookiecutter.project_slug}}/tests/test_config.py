@@ -39,6 +39,15 @@ def test_cpu_count_honours_a_cgroup_quota(tmp_path: Path) -> None:
     assert config.cpu_count(tmp_path) == min(2, config.cpu_count(tmp_path / "missing"))
 
 
+def test_cpu_count_honours_a_cgroup_v1_quota(tmp_path: Path) -> None:
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")  # docker run --cpus=1
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert config.cpu_count(tmp_path) == 1
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")  # no quota
+    assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing")
+
+
 def test_cpu_count_without_a_quota(tmp_path: Path) -> None:
     (tmp_path / "cpu.max").write_text("max 100000\n")
     assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing") >= 1

@@ -37,13 +37,23 @@ def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         available = os.cpu_count() or 1
-    try:
-        quota, period = (cgroup_root / "cpu.max").read_text().split()
-    except OSError:  # no cgroup v2 file: not in a container, or cgroup v1
-        return available
-    if quota == "max":  # no quota set
-        return available
-    return max(1, min(available, math.ceil(int(quota) / int(period))))
+    limit = cgroup_cpu_limit(cgroup_root)
+    return available if limit is None else max(1, min(available, limit))
+
+
+def cgroup_cpu_limit(root: Path) -> int | None:
+    """The CPU quota in whole CPUs (rounded up), or None if there is none."""
+    try:  # cgroup v2: "<quota> <period>", quota "max" when unlimited
+        quota, period = (root / "cpu.max").read_text().split()
+    except OSError:
+        try:  # cgroup v1: quota -1 when unlimited
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:  # not in a cgroup with a CPU controller
+            return None
+    if quota in {"max", "-1"}:
+        return None
+    return math.ceil(int(quota) / int(period))
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -23,6 +23,8 @@ class Server(ThreadingHTTPServer):
     # Daemon threads: a stuck request cannot keep the process alive past the grace period.
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog is 5: bursts of new connections would wait for SYN retries.
+    request_queue_size = 128
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -1,0 +1,217 @@
+# ruff: noqa: F811
+"""Load and faults: every framework's image, with the defaults a user gets, under wrk and signals.
+
+Traffic goes to the port published on 127.0.0.1 only. Every load is bounded (wrk's -d) and
+stops by itself. The tests share one xdist group, so two loads never compete for the cores.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+import urllib.error
+from dataclasses import dataclass
+
+import pytest
+
+# `image`, `images` and `scratch` are the docker tier's fixtures, used by name
+# (hence the file-wide F811: test arguments shadow the imported names).
+from test_docker import (
+    DEFAULT_VARIANTS,
+    HTTP,
+    Container,
+    Image,
+    Scratch,
+    docker,
+    image,  # noqa: F401
+    images,  # noqa: F401
+    published,
+    scratch,  # noqa: F401
+)
+
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("load")]
+
+CONNECTIONS = 64
+WARM_UP_SECONDS = 5
+LOAD_SECONDS = 30
+MEMORY_GROWTH = 0.10  # at most 10 % more memory after the load than after the warm-up
+SLOW_REQUEST_SECONDS = 3
+WORKER_VARIANTS = [v for v in DEFAULT_VARIANTS if v.framework != "none"]  # those with worker processes
+
+if shutil.which("wrk") is None:
+    pytest.fail("wrk is not installed (apt-get install wrk; .ci/run does this)", pytrace=False)
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    requests_per_second: float
+    p99_ms: float
+    socket_errors: int
+    non_2xx: int
+    output: str
+
+
+def parse_wrk(output: str) -> WrkResult:
+    requests = re.search(r"(\d+) requests in", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    assert requests and rps and p99, output
+    p99_ms = float(p99[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99[2]]
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return WrkResult(
+        requests=int(requests[1]),
+        requests_per_second=float(rps[1]),
+        p99_ms=p99_ms,
+        socket_errors=sum(map(int, errors.groups())) if errors else 0,
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        output=output,
+    )
+
+
+def wrk_command(port: int, seconds: int, connections: int = CONNECTIONS) -> list[str]:
+    return [
+        "wrk",
+        "--threads=2",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=5s",
+        "--latency",
+        f"http://127.0.0.1:{port}/",
+    ]
+
+
+def wrk(port: int, seconds: int, connections: int = CONNECTIONS) -> WrkResult:
+    result = subprocess.run(
+        wrk_command(port, seconds, connections), capture_output=True, text=True, timeout=seconds + 30
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return parse_wrk(result.stdout)
+
+
+UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
+
+
+def memory_bytes(container: Container) -> int:
+    """The container's memory use as `docker stats` reports it (page cache excluded)."""
+    usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout
+    amount = re.match(r"\s*([\d.]+)\s*([A-Za-z]+)", usage)
+    assert amount, usage
+    return int(float(amount[1]) * UNITS[amount[2]])
+
+
+def worker_pids(container: Container) -> list[int]:
+    """Server worker processes: children of PID 1 (not multiprocessing's resource tracker)."""
+    script = (
+        "import os\n"
+        "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        stat = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()\n"
+        "        cmd = open(f'/proc/{pid}/cmdline').read()\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    if stat[1] == '1' and 'resource_tracker' not in cmd:\n"
+        "        print(pid)\n"
+    )
+    return sorted(int(pid) for pid in docker("exec", container.name, "python", "-c", script).stdout.split())
+
+
+def start(scratch: Scratch, image: Image, *options: str) -> tuple[Container, int]:
+    container = scratch.start(image.tag, *options, *published(image.port))
+    container.wait_healthy()
+    return container, container.host_port(image.port)
+
+
+@pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
+def test_sustained_load_has_no_errors_and_no_memory_growth(image: Image, scratch: Scratch) -> None:
+    container, port = start(scratch, image)
+    wrk(port, WARM_UP_SECONDS)
+    after_warm_up = memory_bytes(container)
+    result = wrk(port, LOAD_SECONDS)
+    at_end = memory_bytes(container)
+    print(
+        f"{image.variant}: {result.requests_per_second:.0f} req/s, p99 {result.p99_ms:.1f} ms, "
+        f"memory {after_warm_up / 2**20:.1f} -> {at_end / 2**20:.1f} MiB"
+    )
+    assert result.requests > 0
+    assert result.socket_errors == 0, result.output
+    assert result.non_2xx == 0, result.output
+    assert at_end <= after_warm_up * (1 + MEMORY_GROWTH), (after_warm_up, at_end)
+
+
+def slow_get(port: int, seconds: float, into: dict) -> None:
+    try:
+        with HTTP.open(f"http://127.0.0.1:{port}/debug/sleep?seconds={seconds}", timeout=30) as response:
+            into["status"], into["body"] = response.status, json.loads(response.read())
+    except (OSError, urllib.error.HTTPError) as error:
+        into["error"] = repr(error)
+
+
+@pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
+def test_sigterm_lets_an_in_flight_request_finish(image: Image, scratch: Scratch) -> None:
+    container, port = start(scratch, image, "--env", "DEBUG_ENDPOINTS=1")
+    answer: dict = {}
+    client = threading.Thread(target=slow_get, args=(port, SLOW_REQUEST_SECONDS, answer))
+    client.start()
+    time.sleep(1)  # the request is in flight
+    stop_seconds = container.stop()  # docker stop -t 10: SIGTERM, then SIGKILL after 10 s
+    client.join(timeout=30)
+    state = container.state()
+    print(f"{image.variant}: docker stop took {stop_seconds:.2f} s with a {SLOW_REQUEST_SECONDS} s request")
+    assert answer.get("status") == 200, (answer, container.logs())
+    assert answer["body"] == {"slept": SLOW_REQUEST_SECONDS}
+    assert state["ExitCode"] == 0, container.logs()
+    assert stop_seconds < 10, "SIGKILL was needed: the grace period ran out"
+    assert stop_seconds >= SLOW_REQUEST_SECONDS - 1.5, "the server stopped without waiting for the request"
+
+
+@pytest.mark.parametrize("image", WORKER_VARIANTS, ids=str, indirect=True)
+def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(image: Image, scratch: Scratch) -> None:
+    container, port = start(scratch, image)
+    workers = worker_pids(container)
+    assert len(workers) >= 2, f"expected several worker processes, found {workers}"
+    connections = 16
+    load = subprocess.Popen(
+        wrk_command(port, 8, connections), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        time.sleep(2)
+        victim = workers[0]
+        docker(
+            "exec", container.name, "python", "-c", f"import os, signal; os.kill({victim}, signal.SIGKILL)"
+        )
+        output, _ = load.communicate(timeout=40)
+    finally:
+        load.kill()
+    result = parse_wrk(output)
+
+    deadline = time.monotonic() + 20
+    while (now := worker_pids(container)) and (victim in now or len(now) < len(workers)):
+        assert time.monotonic() < deadline, f"worker {victim} not replaced: {workers} -> {now}"
+        time.sleep(0.5)
+    print(
+        f"{image.variant}: workers {workers} -> {now}; "
+        f"{result.requests} requests, {result.socket_errors} lost"
+    )
+    # At most the requests on the connections the killed worker held are lost.
+    assert result.socket_errors <= connections, result.output
+    assert result.non_2xx == 0, result.output
+    assert result.requests > 0
+    for _ in range(20):
+        with HTTP.open(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+            assert response.status == 200
+    assert container.state()["Running"]
+
+
+@pytest.mark.parametrize(
+    "image", [v for v in DEFAULT_VARIANTS if v.framework in {"fastapi", "flask"}], ids=str, indirect=True
+)
+def test_worker_count_follows_a_cpu_limit(image: Image, scratch: Scratch) -> None:
+    container, _ = start(scratch, image, "--cpus", "1")
+    expected = {"fastapi": 0, "flask": 3}[image.variant.framework]  # uvicorn: one process, no workers
+    assert len(worker_pids(container)) == expected
