@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -44,6 +45,19 @@ def bake(cookies):
         return Path(result.project_path)
 
     return _bake
+
+
+def answer_prompts(typed: list[str], output_dir: Path) -> subprocess.CompletedProcess:
+    """Run the real interactive cookiecutter, typing `typed` and then Enter at every other prompt."""
+    prompts = sum(1 for key in OPTIONS if not key.startswith("_"))
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(ROOT), "-o", str(output_dir)],
+        input="\n".join(typed + [""] * (prompts - len(typed) + 1)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def tool(name: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -14,7 +13,17 @@ import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from conftest import COMBINATIONS, DEFAULT_PYTHON, FRAMEWORKS, OPTIONS, REFUSED, ROOT, newest_supported, tool
+from conftest import (
+    COMBINATIONS,
+    DEFAULT_PYTHON,
+    FRAMEWORKS,
+    OPTIONS,
+    REFUSED,
+    ROOT,
+    answer_prompts,
+    newest_supported,
+    tool,
+)
 
 SHARED_FILES = {
     ".dockerignore",
@@ -46,6 +55,7 @@ FRAMEWORK_FILES = {
         "acme_service/views.py",
         "acme_service/wsgi.py",
         "tests/conftest.py",
+        "tests/test_settings.py",
     },
 }
 # Files of the yes/no options, all on by default.
@@ -278,15 +288,7 @@ def test_a_stale_replay_file_meets_the_hook(
 
 
 def test_pressing_enter_through_the_prompts_gives_the_defaults(tmp_path: Path) -> None:
-    prompts = sum(1 for key in OPTIONS if not key.startswith("_"))
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", str(ROOT), "-o", str(tmp_path)],
-        input="\n" * prompts,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = answer_prompts([], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "acme-service"
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")

@@ -12,7 +12,6 @@ import ast
 import json
 import re
 import subprocess
-import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -29,7 +28,7 @@ from slugify import slugify
 from test_bake import shell_scripts
 from test_hooks import pre
 
-from conftest import DEFAULT_PYTHON, FRAMEWORKS, OPTIONS, ROOT, newest_supported, tool
+from conftest import DEFAULT_PYTHON, FRAMEWORKS, OPTIONS, ROOT, answer_prompts, newest_supported, tool
 
 MARKER = Path(tempfile.gettempdir()) / "template-hijack-marker"
 FREE_TEXT = ["project_name", "description", "author_name", "author_email"]
@@ -268,15 +267,7 @@ def test_regressions(capfd, framework: str, typed: dict) -> None:
 def test_the_real_prompts_take_typed_text_literally(tmp_path: Path) -> None:
     MARKER.unlink(missing_ok=True)
     typed = ["Acme {{ API }}", "", f"Runs $(touch {MARKER}) {{% if %}} literally", 'O\'Brien "OB"']
-    prompts = sum(1 for key in OPTIONS if not key.startswith("_"))
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", str(ROOT), "-o", str(tmp_path)],
-        input="\n".join(typed + [""] * (prompts - len(typed) + 1)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = answer_prompts(typed, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "acme-api"
     readme = (project / "README.md").read_text(encoding="utf-8")

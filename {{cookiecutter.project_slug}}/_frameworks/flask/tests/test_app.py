@@ -6,35 +6,4 @@ from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
 from {{ cookiecutter.__package }}.app import app
 
 client = app.test_client()
-
-
-def test_index_names_the_service() -> None:
-    response = client.get("/")
-    assert response.status_code == 200
-    assert response.get_json() == {"service": SERVICE_NAME, "version": __version__}
-    assert SERVICE_NAME == "{{ cookiecutter.project_slug }}"
-
-
-def test_health_is_ok() -> None:
-    response = client.get("/health")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
-
-
-def test_unknown_path_is_404() -> None:
-    assert client.get("/no-such-page").status_code == 404
-
-
-def test_debug_sleep_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DEBUG_ENDPOINTS", raising=False)
-    assert client.get("/debug/sleep?seconds=0").status_code == 404
-
-
-def test_debug_sleep_answers_after_the_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEBUG_ENDPOINTS", "1")
-    started = time.monotonic()
-    response = client.get("/debug/sleep?seconds=0.2")
-    assert response.status_code == 200
-    assert response.get_json() == {"slept": 0.2}
-    assert time.monotonic() - started >= 0.2
-    assert client.get("/debug/sleep?seconds=soon").status_code in {400, 422}
+{% include "client_tests.py" %}
