@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 import urllib.error
@@ -554,3 +555,50 @@ def test_code_change_reuses_the_dependency_layers(image: Image, scratch: Scratch
     )
     assert after[: venv + 1] == before[: venv + 1], "a layer up to the venv copy was rebuilt"
     assert after[venv + 1 :] != before[venv + 1 :], "no layer after the venv copy changed"
+
+
+@pytest.mark.parametrize("image", DEFAULT_VARIANTS[:1], ids=str, indirect=True)
+def test_make_build_and_make_run_work_as_written(image: Image, scratch: Scratch) -> None:
+    """The generated Makefile's `build` and `run` targets, as the README gives them."""
+    make = shutil.which("make")
+    assert make, "GNU make is needed for the generated Makefile"
+    tag, name = scratch.tag("make"), scratch.name()
+    scratch.containers.append(name)
+    built = subprocess.run(
+        [make, "build", f"IMAGE={tag}"],
+        cwd=image.project,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        env=DOCKER_ENV,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    run = subprocess.Popen(
+        [make, "run", f"IMAGE={tag}", f"NAME={name}", f"PORT={port}"],
+        cwd=image.project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        container = Container(name)
+        deadline = time.monotonic() + HEALTHY_WITHIN
+        while True:
+            try:
+                if http_get(port, "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert run.poll() is None, run.stdout.read()
+            assert time.monotonic() < deadline, "make run: nothing answered on 127.0.0.1"
+            time.sleep(0.2)
+        assert container.host_port(port) == port
+        container.stop()
+        output, _ = run.communicate(timeout=30)
+        assert run.returncode == 0, output
+    finally:
+        run.kill()
