@@ -42,7 +42,8 @@ def command(settings: Settings) -> list[str]:
         f"--graceful-timeout={settings.graceful_timeout}",
         # The heartbeat file lives in memory: works with a read-only root file system.
         "--worker-tmp-dir=/dev/shm",
-        "--access-logfile=-",
+        # gunicorn logs no requests unless given an access log file; "-" is stdout.
+        *(["--access-logfile=-"] if settings.access_log else []),
     ]
 {% if cookiecutter.framework == "django" %}
 

@@ -2,7 +2,8 @@
 """Load and faults: every framework's image, with the defaults a user gets, under wrk and signals.
 
 Traffic goes to the port published on 127.0.0.1 only. Every load is bounded (wrk's -d) and
-stops by itself. The tests share one xdist group, so two loads never compete for the cores.
+stops by itself. tests/run runs this module after everything else, on its own, so nothing
+competes with a load for the cores.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import threading
 import time
@@ -33,7 +35,7 @@ from test_docker import (
     scratch,  # noqa: F401
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("load")]
+pytestmark = [pytest.mark.docker, pytest.mark.load]
 
 CONNECTIONS = 64
 WARM_UP_SECONDS = 5
@@ -98,11 +100,17 @@ UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 
 
 
 def memory_bytes(container: Container) -> int:
-    """The container's memory use as `docker stats` reports it (page cache excluded)."""
-    usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout
-    amount = re.match(r"\s*([\d.]+)\s*([A-Za-z]+)", usage)
-    assert amount, usage
-    return int(float(amount[1]) * UNITS[amount[2]])
+    """Memory the container keeps once a load is over, as `docker stats` reports it (page cache
+    excluded): the median of three samples taken after the connections have closed, so that
+    threads still finishing their last request do not count."""
+    time.sleep(2)
+    samples = []
+    for _ in range(3):
+        usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout
+        amount = re.match(r"\s*([\d.]+)\s*([A-Za-z]+)", usage)
+        assert amount, usage
+        samples.append(int(float(amount[1]) * UNITS[amount[2]]))
+    return statistics.median(samples)
 
 
 def worker_pids(container: Container) -> list[int]:

@@ -53,6 +53,19 @@ def test_cpu_count_without_a_quota(tmp_path: Path) -> None:
     assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing") >= 1
 
 
+@pytest.mark.parametrize(
+    ("raw", "on"), [(None, False), ("1", True), ("yes", True), ("off", False), ("0", False)]
+)
+def test_access_log_is_off_unless_asked_for(raw: str | None, on: bool) -> None:
+    env = {} if raw is None else {"ACCESS_LOG": raw}
+    assert config.from_env(env).access_log is on
+
+
+def test_a_bad_access_log_value_is_refused() -> None:
+    with pytest.raises(config.ConfigError, match="ACCESS_LOG"):
+        config.from_env({"ACCESS_LOG": "sometimes"})
+
+
 def test_debug_endpoints_are_off_unless_asked_for() -> None:
     assert not config.debug_endpoints_enabled({})
     assert not config.debug_endpoints_enabled({"DEBUG_ENDPOINTS": "0"})

@@ -1,3 +1,8 @@
+import dataclasses
+{% if cookiecutter.framework == "none" %}
+import logging
+{% endif %}
+
 from {{ cookiecutter.__package }} import server
 from {{ cookiecutter.__package }}.config import Settings
 
@@ -15,4 +20,19 @@ def test_command_carries_every_setting() -> None:
     assert "--workers=3" in argv
     assert "--log-level=debug" in argv
     assert any(arg.endswith("-timeout=5") or arg.endswith("-shutdown=5") for arg in argv)
+
+
+def test_access_log_only_when_asked_for() -> None:
+    quiet = server.command(SETTINGS)
+    loud = server.command(dataclasses.replace(SETTINGS, access_log=True))
+    assert not any(arg.startswith("--access-log") for arg in quiet)
+    assert any(arg.startswith("--access-log") for arg in loud)
+{% else %}
+
+
+def test_access_log_only_when_asked_for() -> None:
+    server.configure_logging(SETTINGS)
+    assert not server.access_log.isEnabledFor(logging.INFO)
+    server.configure_logging(dataclasses.replace(SETTINGS, access_log=True))
+    assert server.access_log.isEnabledFor(logging.INFO)
 {% endif %}

@@ -16,6 +16,8 @@ DEFAULT_PORT = {{ cookiecutter.port }}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 # Docker sends SIGKILL 10 s after SIGTERM; finishing in-flight requests must fit inside that.
 DEFAULT_GRACEFUL_TIMEOUT = 8
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
 
 
 class ConfigError(ValueError):
@@ -29,6 +31,9 @@ class Settings:
     threads: int
     log_level: str
     graceful_timeout: int
+    # One log line per request costs about as much CPU as serving a small request; the
+    # load balancer or ingress in front of the service usually logs requests already.
+    access_log: bool = False
 
 
 def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
@@ -69,6 +74,17 @@ def env_int(environ: Mapping[str, str], name: str, default: int, low: int, high:
     return value
 
 
+def env_flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE_VALUES:
+        return True
+    if raw in FALSE_VALUES:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not one of {', '.join(TRUE_VALUES + FALSE_VALUES)}")
+
+
 def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 1) -> Settings:
     log_level = environ.get("LOG_LEVEL", "").strip().lower() or "info"
     if log_level not in LOG_LEVELS:
@@ -79,6 +95,7 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
         threads=env_int(environ, "THREADS", 4, 1, 256),
         log_level=log_level,
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
+        access_log=env_flag(environ, "ACCESS_LOG", False),
     )
 
 
@@ -88,7 +105,8 @@ MAX_DEBUG_SLEEP = 30.0
 
 
 def debug_endpoints_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    return environ.get("DEBUG_ENDPOINTS", "").strip().lower() in {"1", "true", "yes", "on"}
+    # Read at each request, so a bad value means "off" rather than an error.
+    return environ.get("DEBUG_ENDPOINTS", "").strip().lower() in TRUE_VALUES
 
 
 def debug_sleep_seconds(raw: str | float | None) -> float:

@@ -22,6 +22,7 @@ def command(settings: Settings) -> list[str]:
         f"--workers={settings.workers}",
         f"--log-level={settings.log_level}",
         f"--timeout-graceful-shutdown={settings.graceful_timeout}",
+        "--access-log" if settings.access_log else "--no-access-log",
         "--no-server-header",
     ]
 

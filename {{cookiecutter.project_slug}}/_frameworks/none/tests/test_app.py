@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import signal
 import threading
@@ -9,7 +10,7 @@ import urllib.request
 import pytest
 
 from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
-from {{ cookiecutter.__package }}.app import Handler
+from {{ cookiecutter.__package }}.app import Handler, access_log
 from {{ cookiecutter.__package }}.server import Server, serve
 
 
@@ -90,3 +91,10 @@ def test_debug_sleep_answers_after_the_delay(base_url: str, monkeypatch: pytest.
     assert get(base_url + "/debug/sleep?seconds=0.2") == (200, {"slept": 0.2})
     assert time.monotonic() - started >= 0.2
     assert get(base_url + "/debug/sleep?seconds=soon")[0] == 400
+
+
+def test_requests_go_to_the_access_log(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger=access_log.name):
+        get(base_url + "/health")
+    lines = [record.getMessage() for record in caplog.records if record.name == access_log.name]
+    assert any('"GET /health HTTP/1.1" 200' in line for line in lines), lines

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs
 from . import SERVICE_NAME, __version__, config
 
 log = logging.getLogger(__name__)
+# One line per request; server.py turns it on only with ACCESS_LOG=1.
+access_log = logging.getLogger(f"{__name__}.access")
 
 
 def index() -> dict[str, str]:
@@ -54,5 +56,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        access_log.info('%s "%s" %s %s', self.address_string(), self.requestline, code, size)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
-        log.info("%s %s", self.address_string(), format % args)
+        # Everything http.server logs besides the requests: malformed requests, timeouts.
+        log.warning("%s %s", self.address_string(), format % args)

@@ -11,7 +11,7 @@ import socket
 import threading
 from http.server import ThreadingHTTPServer
 
-from .app import Handler
+from .app import Handler, access_log
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -67,13 +67,19 @@ def serve(server: Server, graceful_timeout: float) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     with server:
-        server.serve_forever()
+        # Check for shutdown every 0.1 s (the default 0.5 s would make every stop slower).
+        server.serve_forever(poll_interval=0.1)
         if not server.wait_idle(graceful_timeout):
             log.warning("requests still running after %ss; exiting anyway", graceful_timeout)
 
 
-def run(settings: Settings) -> int:
+def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    access_log.setLevel(logging.INFO if settings.access_log else logging.WARNING)
+
+
+def run(settings: Settings) -> int:
+    configure_logging(settings)
     server = Server(("0.0.0.0", settings.port), Handler)  # noqa: S104 - a container listens on all interfaces
     log.info("listening on port %d", settings.port)
     serve(server, settings.graceful_timeout)

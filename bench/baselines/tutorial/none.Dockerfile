@@ -1,0 +1,16 @@
+# Benchmark baseline "tutorial" (none), used by bench/run.py; not part of the template.
+# It models the classic tutorial Dockerfile: one stage on the template's base
+# image, the whole project copied in BEFORE the dependencies are installed (so
+# every code change reinstalls them), pip with --no-cache-dir into the system
+# interpreter, running as root, one server process.
+# Server: the package's own entry point (http.server), one process.
+# The tutorial has no .dockerignore: none.Dockerfile.dockerignore (empty) replaces
+# the project's own, so the whole baked project reaches the build context.
+FROM python:3.14-slim
+
+WORKDIR /app
+COPY . /app
+RUN pip install --no-cache-dir -r requirements.txt
+
+EXPOSE 8000
+CMD ["python", "-m", "acme_service"]
