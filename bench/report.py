@@ -564,6 +564,10 @@ What changed in the template for this benchmark, and why:
    (uvicorn with 2 workers went from about 5,000–6,000 to 12,000–13,000 req/s here);
    the load balancer or ingress in front of a service usually logs requests already, and
    errors and start-up messages are still logged.
+4. **The standard-library server (`none`)** checks for shutdown every 0.1 s instead of
+   `http.server`'s 0.5 s (its stops went from about 1.0 s to about 0.55 s), honours
+   `ACCESS_LOG` too, and caps glibc's malloc arenas (`MALLOC_ARENA_MAX=2`), since it runs a
+   thread per connection.
 
 Tried or considered, and not done:
 
@@ -603,14 +607,19 @@ MISS_NOTES = {
         "Python, and `.py` plus `.pyc` files are 98 % of them; everything else the template leaves out "
         "(the project's tests, README, CI files) is tens of kilobytes."
     ),
+    "Requests/s": (
+        "wrk and Docker's userland port proxy run on the same 2 cores as the server, so a second "
+        "uvicorn worker has little CPU left to win: the template's FastAPI image served 11,000–12,400 "
+        "req/s in both full runs made so far, but the tutorial's single process measured 7,400 in the "
+        "first (1.68×) and 8,200 in the second (1.36×). On a node whose cores are the server's, one "
+        "worker per CPU scales with the cores; here the ratio sits at the edge of the target."
+    ),
     "docker stop": (
         "About 0.3 s of every stop is Docker's own (a process that exits at once on SIGTERM takes 0.26–0.32 s "
-        "to `docker stop` here). The `none` server is the "
-        "standard library's `http.server`, whose `serve_forever()` checks for shutdown only every "
-        "0.5 s, so its stops land right at 1 s (the baselines run the same server and stop alike); "
-        "`serve_forever(poll_interval=0.1)` in `none/server.py` (outside the files this change could "
-        "touch) would take about 0.4 s off. uvicorn's supervisor stopping two workers takes a little "
-        "longer than one uvicorn process."
+        "to `docker stop` here). FastAPI: uvicorn's supervisor, which stops one worker per CPU, takes "
+        "about 1 s here, where the tutorial's single uvicorn process takes about 0.7 s; a supervisor "
+        "that reacts to SIGTERM at once (gunicorn's arbiter with uvicorn workers) is the change to "
+        "try next."
     ),
 }
 
