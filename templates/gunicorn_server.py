@@ -7,10 +7,9 @@ import os
 import secrets
 import sys
 
-from .config import Settings
+from .config import TRUE_VALUES, Settings
 
 log = logging.getLogger(__name__)
-TRUE = {"1", "true", "yes", "on"}
 {% else %}
 import os
 import sys
@@ -51,7 +50,7 @@ def command(settings: Settings) -> list[str]:
 def prepare_environment(environ: dict[str, str]) -> None:
     """Settings Django needs before start-up that the deployment may not have given."""
     environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.settings")
-    debug = environ.get("DJANGO_DEBUG", "").lower() in TRUE
+    debug = environ.get("DJANGO_DEBUG", "").lower() in TRUE_VALUES
     if not debug and not environ.get("DJANGO_SECRET_KEY"):
         # One random key for all workers of this container. Nothing in the
         # template signs data yet; once something does, set a stable key.
@@ -70,7 +69,7 @@ def migrate() -> None:
 def run(settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     prepare_environment(os.environ)
-    if os.environ.get("RUN_MIGRATIONS", "").lower() in TRUE:
+    if os.environ.get("RUN_MIGRATIONS", "").lower() in TRUE_VALUES:
         migrate()
     argv = command(settings)
     os.execv(argv[0], argv)  # noqa: S606 - gunicorn replaces this process, as PID 1

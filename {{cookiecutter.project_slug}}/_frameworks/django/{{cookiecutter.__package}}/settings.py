@@ -10,10 +10,11 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-TRUE = {"1", "true", "yes", "on"}
+from .config import TRUE_VALUES
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "").lower() in TRUE
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "").lower() in TRUE_VALUES
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
