@@ -111,7 +111,7 @@ def check_dockerfile(text: str, python_version: str, port: str, package: str) ->
         "FROM python:${PYTHON_VERSION}-slim": "the slim base image",
         f"EXPOSE {port}": "the chosen port",
         f"PORT={port}": "the chosen port as the PORT default",
-        f'CMD ["python", "-m", "{package}.healthcheck"]': "the health check",
+        f'CMD ["python", "-I", "-S", "/app/{package}/healthcheck.py"]': "the health check",
         f'ENTRYPOINT ["python", "-m", "{package}"]': "the entrypoint",
         "USER 10001:10001": "the non-root user",
     }
@@ -156,8 +156,8 @@ def next_steps(answers: dict) -> str:
             f"Created {slug}/ ({chosen}). Next:",
             f"  cd {slug}",
             f"  docker build -t {slug} .",
-            f"  docker run --rm -p {port}:{port} {slug}",
-            f"  curl http://localhost:{port}/health",
+            f"  docker run --rm -p 127.0.0.1:{port}:{port} {slug}",
+            f"  curl http://127.0.0.1:{port}/health",
             "README.md has the test and configuration details.",
         ]
     )

@@ -136,11 +136,11 @@ def test_dockerfile_passes_hadolint_and_carries_the_port(bake, framework: str, p
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     assert f"\nEXPOSE {port}\n" in dockerfile
     assert f"    PORT={port}\n" in dockerfile
-    assert f"docker run --rm -p {port}:{port} acme-service" in dockerfile
+    assert f"docker run --rm -p 127.0.0.1:{port}:{port} acme-service" in dockerfile
     assert f"DEFAULT_PORT = {port}\n" in (project / "acme_service/config.py").read_text(encoding="utf-8")
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert f"docker run --rm -p {port}:{port} acme-service" in readme
-    assert f"curl http://localhost:{port}/health" in readme
+    assert f"docker run --rm -p 127.0.0.1:{port}:{port} acme-service" in readme
+    assert f"curl http://127.0.0.1:{port}/health" in readme
 
 
 def shell_scripts(project: Path) -> dict[str, str]:
@@ -295,6 +295,6 @@ def test_pressing_enter_through_the_prompts_gives_the_defaults(tmp_path: Path) -
     assert f"ARG PYTHON_VERSION={DEFAULT_PYTHON}" in dockerfile
     assert "EXPOSE 8000" in dockerfile
     assert "fastapi==" in (project / "requirements.txt").read_text(encoding="utf-8")
-    assert "docker run --rm -p 8000:8000 acme-service" in result.stdout
+    assert "docker run --rm -p 127.0.0.1:8000:8000 acme-service" in result.stdout
     for label in ("Python version", "Web framework", "(recommended"):
         assert label in result.stdout

@@ -280,7 +280,7 @@ def dockerfile(python: str = "3.14", port: str = "8000", package: str = "pkg") -
             f"ENV PORT={port}",
             "USER 10001:10001",
             f"EXPOSE {port}",
-            f'HEALTHCHECK CMD ["python", "-m", "{package}.healthcheck"]',
+            f'HEALTHCHECK CMD ["python", "-I", "-S", "/app/{package}/healthcheck.py"]',
             f'ENTRYPOINT ["python", "-m", "{package}"]',
         ]
     )
@@ -308,8 +308,8 @@ def test_next_steps_name_the_real_commands() -> None:
     steps = post.next_steps(
         {"project_slug": "svc", "port": "9000", "framework": "flask", "python_version": "3.13"}
     )
-    assert "docker run --rm -p 9000:9000 svc" in steps
-    assert "curl http://localhost:9000/health" in steps
+    assert "docker run --rm -p 127.0.0.1:9000:9000 svc" in steps
+    assert "curl http://127.0.0.1:9000/health" in steps
 
 
 def test_hooks_use_only_the_standard_library() -> None:

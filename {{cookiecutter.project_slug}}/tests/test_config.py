@@ -19,15 +19,24 @@ def test_environment_overrides_defaults() -> None:
         "THREADS": "2",
         "LOG_LEVEL": "DEBUG",
         "GRACEFUL_TIMEOUT": "3",
+        "HEADER_TIMEOUT": "20",
     }
     settings = config.from_env(env, default_workers=1)
     assert (settings.port, settings.workers, settings.threads) == (9000, 5, 2)
-    assert (settings.log_level, settings.graceful_timeout) == ("debug", 3)
+    assert (settings.log_level, settings.graceful_timeout, settings.header_timeout) == ("debug", 3, 20)
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PORT", "0"), ("PORT", "65536"), ("PORT", "eighty"), ("WEB_CONCURRENCY", "0"), ("LOG_LEVEL", "loud")],
+    [
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("PORT", "eighty"),
+        ("WEB_CONCURRENCY", "0"),
+        ("LOG_LEVEL", "loud"),
+        ("HEADER_TIMEOUT", "0"),
+        ("HEADER_TIMEOUT", "61"),
+    ],
 )
 def test_bad_values_are_refused_with_the_variable_name(name: str, value: str) -> None:
     with pytest.raises(config.ConfigError, match=name):
@@ -46,6 +55,29 @@ def test_cpu_count_honours_a_cgroup_v1_quota(tmp_path: Path) -> None:
     assert config.cpu_count(tmp_path) == 1
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")  # no quota
     assert config.cpu_count(tmp_path) == config.cpu_count(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    ("files", "limit"),
+    [
+        ({"memory.max": "134217728\n"}, 128 << 20),  # cgroup v2, docker run --memory 128m
+        ({"memory.max": "max\n"}, None),
+        ({"memory/memory.limit_in_bytes": "67108864\n"}, 64 << 20),  # cgroup v1
+        ({"memory/memory.limit_in_bytes": "9223372036854771712\n"}, None),  # v1, unlimited
+        ({}, None),  # no memory controller
+    ],
+)
+def test_memory_limit_from_cgroup_v1_and_v2(tmp_path: Path, files: dict[str, str], limit: int | None) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert config.memory_limit(tmp_path) == limit
+
+
+def test_workers_fit_the_memory_limit() -> None:
+    assert config.workers_for(4, None, base_mib=30, worker_mib=40) == 4
+    assert config.workers_for(4, 128 << 20, base_mib=30, worker_mib=40) == 2
+    assert config.workers_for(4, 64 << 20, base_mib=30, worker_mib=40) == 1
 
 
 def test_cpu_count_without_a_quota(tmp_path: Path) -> None:

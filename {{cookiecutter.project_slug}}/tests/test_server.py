@@ -6,28 +6,41 @@ import logging
 from {{ cookiecutter.__package }} import server
 from {{ cookiecutter.__package }}.config import Settings
 
-SETTINGS = Settings(port=9123, workers=3, threads=2, log_level="debug", graceful_timeout=5)
-
-
-def test_default_workers_grow_with_cpus() -> None:
-    assert 1 <= server.default_workers(1) <= server.default_workers(4)
+SETTINGS = Settings(port=9123, workers=3, threads=2, log_level="debug", graceful_timeout=5, header_timeout=7)
+MIB = 1 << 20
 {% if cookiecutter.framework != "none" %}
 
 
-def test_command_carries_every_setting() -> None:
-    argv = server.command(SETTINGS)
-    assert any(arg.endswith("9123") for arg in argv)
+def test_one_worker_per_cpu_without_a_memory_limit() -> None:
+    assert [server.default_workers(cpus, None) for cpus in (1, 2, 8)] == [1, 2, 8]
+
+
+def test_a_memory_limit_caps_the_workers() -> None:
+    room_for_two = (server.BASE_MIB + 2 * server.WORKER_MIB) * MIB
+    assert server.default_workers(8, room_for_two) == 2
+    assert server.default_workers(8, room_for_two - MIB) == 1
+    assert server.default_workers(1, 64 * server.WORKER_MIB * MIB) == 1  # never more than the CPUs
+    assert server.default_workers(4, 16 * MIB) == 1  # always at least one
+
+
+def test_arguments_carry_every_setting() -> None:
+    argv = server.arguments(SETTINGS)
+    assert "--port=9123" in argv
     assert "--workers=3" in argv
     assert "--log-level=debug" in argv
-    assert any(arg.endswith("-timeout=5") or arg.endswith("-shutdown=5") for arg in argv)
+    assert "--workers-kill-timeout=5" in argv
+    assert "--http1-header-read-timeout=7000" in argv
+    assert "--respawn-failed-workers" in argv
 
 
 def test_access_log_only_when_asked_for() -> None:
-    quiet = server.command(SETTINGS)
-    loud = server.command(dataclasses.replace(SETTINGS, access_log=True))
-    assert not any(arg.startswith("--access-log") for arg in quiet)
-    assert any(arg.startswith("--access-log") for arg in loud)
+    assert "--no-access-log" in server.arguments(SETTINGS)
+    assert "--access-log" in server.arguments(dataclasses.replace(SETTINGS, access_log=True))
 {% else %}
+
+
+def test_one_process_whatever_the_cpus() -> None:
+    assert server.default_workers(1, None) == server.default_workers(8, 64 * MIB) == 1
 
 
 def test_access_log_only_when_asked_for() -> None:

@@ -11,12 +11,20 @@ from . import config, server
 
 
 def main() -> int:
+    cpus, memory_limit = config.cpu_count(), config.memory_limit()
+    workers = server.default_workers(cpus, memory_limit)
     try:
-        settings = config.from_env(default_workers=server.default_workers(config.cpu_count()))
+        settings = config.from_env(default_workers=workers)
+        if settings.workers == workers < server.default_workers(cpus, None):
+            print(
+                f"WEB_CONCURRENCY defaults to {workers}, not {cpus} (one per CPU): "
+                f"the {memory_limit >> 20} MiB memory limit holds no more workers",
+                file=sys.stderr,
+            )
+        return server.run(settings)
     except config.ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    return server.run(settings)
 
 
 if __name__ == "__main__":

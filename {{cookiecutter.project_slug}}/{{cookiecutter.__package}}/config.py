@@ -31,6 +31,8 @@ class Settings:
     threads: int
     log_level: str
     graceful_timeout: int
+    # Seconds a client has to send a request's line and headers; then the connection is closed.
+    header_timeout: int = 10
     # One log line per request costs about as much CPU as serving a small request; the
     # load balancer or ingress in front of the service usually logs requests already.
     access_log: bool = False
@@ -59,6 +61,26 @@ def cgroup_cpu_limit(root: Path) -> int | None:
     if quota in {"max", "-1"}:
         return None
     return math.ceil(int(quota) / int(period))
+
+
+def memory_limit(root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """The container's memory limit in bytes (``docker run --memory``), or None if there is none."""
+    for path in (root / "memory.max", root / "memory" / "memory.limit_in_bytes"):  # cgroup v2, v1
+        try:
+            raw = path.read_text().strip()
+        except OSError:
+            continue
+        # v2 says "max"; v1 says a number near 2**63 (rounded to the page size) when unlimited.
+        return None if raw == "max" or int(raw) >= 2**60 else int(raw)
+    return None
+
+
+def workers_for(cpus: int, memory_limit: int | None, base_mib: int, worker_mib: int) -> int:
+    """One worker per CPU, but only as many as fit in the memory limit (at least one)."""
+    if memory_limit is None:
+        return cpus
+    fits = ((memory_limit >> 20) - base_mib) // worker_mib
+    return max(1, min(cpus, fits))
 
 
 def env_int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -95,6 +117,7 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
         threads=env_int(environ, "THREADS", 4, 1, 256),
         log_level=log_level,
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
+        header_timeout=env_int(environ, "HEADER_TIMEOUT", 10, 1, 60),
         access_log=env_flag(environ, "ACCESS_LOG", False),
     )
 

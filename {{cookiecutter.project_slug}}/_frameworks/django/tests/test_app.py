@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
+from {{ cookiecutter.__package }}.headers import SECURITY_HEADERS
 
 client = Client()
-{% include "client_tests.py" %}
+{% include "client_tests.py.j2" %}

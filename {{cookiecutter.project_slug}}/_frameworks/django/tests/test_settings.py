@@ -1,7 +1,9 @@
+import logging
 import os
 import subprocess
 import sys
 
+import pytest
 from django.test import Client
 
 SETTINGS_MODULE = "{{ cookiecutter.__package }}.settings"
@@ -20,5 +22,15 @@ def test_settings_refuse_to_start_without_a_secret_key_in_production() -> None:
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_unknown_host_is_rejected() -> None:
-    assert Client().get("/health", HTTP_HOST="evil.example").status_code == 400
+def test_unknown_host_is_rejected_in_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        response = Client().get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert [(record.levelname, record.exc_info) for record in caplog.records] == [("WARNING", None)]
+    assert "evil.example" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_probes_answer_any_host(path: str) -> None:
+    # A kubelet probe names the pod's IP, which ALLOWED_HOSTS cannot list in advance.
+    assert Client().get(path, HTTP_HOST="10.1.2.3:8000").status_code == 200

@@ -2,7 +2,7 @@
 
 DEBUG is off unless DJANGO_DEBUG=1. With DEBUG off, DJANGO_SECRET_KEY must be
 set: the container entrypoint generates a per-container key when it is not, and
-anything else (manage.py, a bare gunicorn) refuses to start without one.
+anything else (manage.py, a bare granian) refuses to start without one.
 """
 
 import os
@@ -10,18 +10,18 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .config import TRUE_VALUES
+from .config import env_flag
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "").lower() in TRUE_VALUES
+DEBUG = env_flag(os.environ, "DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - DEBUG only, never in production
 
-# Loopback stays allowed so the container's own health check always works.
+# /health and /ready answer any Host (see middleware.py); every other path needs one of these.
 ALLOWED_HOSTS = [
     *(host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host.strip()),
     "localhost",
@@ -33,10 +33,15 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
 ]
+# The security headers come from headers.py, the same set as every framework of the template;
+# HSTS and the HTTPS redirect (SecurityMiddleware) belong to the TLS-terminating ingress.
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "{{ cookiecutter.__package }}.middleware.security_headers",
+    "{{ cookiecutter.__package }}.middleware.probes_and_hosts",
     "django.middleware.common.CommonMiddleware",
 ]
+# The app takes no request bodies: anything larger than this is refused with 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 ROOT_URLCONF = "{{ cookiecutter.__package }}.urls"
 WSGI_APPLICATION = "{{ cookiecutter.__package }}.wsgi.application"
 
@@ -56,4 +61,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "info").upper()},
+    # One line per 4xx ("Not Found: /x") is the access log's job (ACCESS_LOG=1), not an
+    # application warning: a scanner would otherwise fill the log. 5xx errors still log.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -2,8 +2,8 @@ from django.urls import path
 
 from . import views
 
+# /health and /ready are answered by middleware.probes_and_hosts, before the Host check.
 urlpatterns = [
     path("", views.index),
-    path("health", views.health),
     path("debug/sleep", views.debug_sleep),
 ]

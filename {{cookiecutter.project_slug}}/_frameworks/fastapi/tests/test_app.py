@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.__package }} import SERVICE_NAME, __version__
 from {{ cookiecutter.__package }}.app import app
+from {{ cookiecutter.__package }}.headers import SECURITY_HEADERS
 
 client = TestClient(app)
-{% include "client_tests.py" %}
+{% include "client_tests.py.j2" %}

@@ -1,1 +1,4 @@
-{% include "gunicorn_server.py" %}
+{% extends "granian_server.py.j2" %}
+{% set interface = "wsgi" %}
+{% set target = "app:app" %}
+{% set worker_mib = 28 %}
