@@ -9,7 +9,7 @@ import pytest
 import yaml
 from test_bake import OPTION_FILES, files_of
 
-from conftest import OPTIONS, tool
+from conftest import COMBINATIONS, OPTIONS, tool
 
 FLAGS = [key for key, value in OPTIONS.items() if isinstance(value, bool)]
 
@@ -56,6 +56,34 @@ def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
         assert (mention[flag] in readme) is on
     if flag == "include_github_actions" and not on:
         assert not (project / ".github").exists()
+
+
+@pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
+def test_github_files_pass_zizmor(bake, python: str, framework: str) -> None:
+    """zizmor, the GitHub Actions security linter, finds nothing: pinned actions, no persisted
+    credentials, least permissions, Dependabot cooldowns. Its most inclusive persona (auditor),
+    with no configuration file or ignore comment honoured, so nothing can be waved through."""
+    project = bake(python_version=python, framework=framework, port="8080")
+    argv = [tool("zizmor"), "--offline", "--persona=auditor", "--no-config", "--no-ignores"]
+    argv += ["--strict-collection", "--no-progress", "--color=never", ".github"]
+    result = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=120, check=False)
+    output = f"{result.stdout}{result.stderr}"
+    assert result.returncode == 0, output
+    assert "No findings to report" in result.stdout, output
+    for relative in OPTION_FILES["include_github_actions"]:  # every file was audited, none skipped
+        assert f"completed {relative}" in result.stderr, output
+
+
+def test_workflows_call_hash_files_only_in_steps(bake) -> None:
+    """GitHub rejects a whole workflow whose job-level `if` calls hashFiles() (only steps may),
+    and neither the schema nor zizmor notices: the drift check guards its steps instead."""
+    project = bake()
+    for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
+        for name, job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].items():
+            assert "hashFiles" not in str(job.get("if", "")), f"{workflow.name}: job {name}"
+    drift = yaml.safe_load((project / ".github/workflows/template-update.yml").read_text(encoding="utf-8"))
+    guards = [s.get("if") for s in drift["jobs"]["cruft-check"]["steps"] if "cruft" in s.get("run", "")]
+    assert guards == ["hashFiles('.cruft.json') != ''"] * 2  # pip install cruft, cruft check
 
 
 def test_all_options_off_still_bakes_a_complete_service(bake) -> None:
