@@ -37,6 +37,7 @@ SHARED_FILES = {
     "acme_service/__init__.py",
     "acme_service/__main__.py",
     "acme_service/config.py",
+    "acme_service/headers.py",
     "acme_service/healthcheck.py",
     "acme_service/server.py",
     "tests/test_config.py",
@@ -50,6 +51,7 @@ FRAMEWORK_FILES = {
     "none": {"acme_service/app.py"},
     "django": {
         "manage.py",
+        "acme_service/middleware.py",
         "acme_service/settings.py",
         "acme_service/urls.py",
         "acme_service/views.py",
@@ -179,8 +181,8 @@ def test_requirements_are_exact_pins_and_none_has_no_packages(bake, python: str,
     if framework == "none":
         assert pins == []
     else:
-        assert any(pin.startswith(("fastapi==", "flask==", "django==")) for pin in pins)
-        assert any(pin.startswith(("uvicorn==", "gunicorn==")) for pin in pins)
+        assert any(pin.startswith(f"{framework}==") for pin in pins)
+        assert any(pin.startswith("granian==") for pin in pins)
     dev = (project / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
     assert "-r requirements.txt" in dev
     assert any(line.startswith("pytest==") for line in dev)
