@@ -43,7 +43,8 @@ def migrate() -> bool:
 {% endblock %}
 {% block before_exec %}
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    run_migrations = config.env_flag(os.environ, "RUN_MIGRATIONS", False)
     prepare_environment(os.environ)
-    if config.env_flag(os.environ, "RUN_MIGRATIONS", False) and not migrate():
+    if run_migrations and not migrate():
         return 1
 {% endblock %}

@@ -59,7 +59,8 @@ TIME_ZONE = "UTC"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "info").upper()},
     # One line per 4xx ("Not Found: /x") is the access log's job (ACCESS_LOG=1), not an
     # application warning: a scanner would otherwise fill the log. 5xx errors still log.
