@@ -11,11 +11,12 @@ marked `load`, so tests/run runs them alone, after the rest.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -55,10 +56,8 @@ def raw_request(port: int, data: bytes, timeout: float = 5.0) -> tuple[int | Non
     """Send bytes as they are; the status (None if the server closed without one), headers, body."""
     received = b""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        try:
+        with contextlib.suppress(OSError):  # the server closed mid-send: it refused the rest
             sock.sendall(data)
-        except OSError:  # the server closed mid-send: it refused the rest
-            pass
         try:
             while chunk := sock.recv(65536):
                 received += chunk
@@ -126,10 +125,8 @@ def slow_clients(port: int, count: int) -> Iterator[list[socket.socket]]:
 def drip(sockets: list[socket.socket]) -> None:
     """One more header line on every socket that is still open."""
     for sock in sockets:
-        try:
+        with suppress(OSError):
             sock.sendall(b"X-Slow: 1\r\n")
-        except OSError:
-            pass
 
 
 def closed_by_server(sock: socket.socket) -> bool:
@@ -269,11 +266,11 @@ def test_errors_echo_nothing_and_name_no_server_version(image: Image, scratch: S
         b"GET /" + ECHO_MARKER + b"\r\n",
         HEAD + ECHO_MARKER + b"\r\n\r\n",
     ):
-        status, headers, body = raw_request(port, data)
+        _, headers, body = raw_request(port, data)
         assert ECHO_MARKER not in body, body
         assert all(ECHO_MARKER.decode() not in value for value in headers.values()), headers
     for path in ("/", "/health", "/no-such-page"):
-        status, headers, _ = get(port, path)
+        _, headers, _ = get(port, path)
         assert not re.search(r"\d|python", headers.get("server", ""), re.IGNORECASE), headers
 
 
@@ -373,11 +370,12 @@ def test_django_failed_migrations_are_one_line_and_a_non_zero_exit(image: Image,
 
 @pytest.mark.parametrize("image", FASTAPI, ids=str, indirect=True)
 @pytest.mark.parametrize(("api_docs", "status"), [(None, 404), ("1", 200)])
-def test_fastapi_docs_follow_api_docs(image: Image, scratch: Scratch, api_docs: str | None, status: int) -> None:
+def test_fastapi_docs_follow_api_docs(
+    image: Image, scratch: Scratch, api_docs: str | None, status: int
+) -> None:
     _, port = start(scratch, image, *(["--env", f"API_DOCS={api_docs}"] if api_docs else []))
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert get(port, path)[0] == status, path
     # A trailing slash is not redirected: a redirect would build its Location from the Host header.
     status_slash, headers, _ = get(port, "/health/", host="evil.example")
     assert status_slash == 404 and "location" not in headers
-
