@@ -99,7 +99,7 @@ def test_compose_service_matches_the_answers(bake) -> None:
     assert service["ports"] == ["127.0.0.1:9090:9090"]
     assert service["restart"] == "unless-stopped"
     assert service["env_file"] == [{"path": ".env", "required": False}]
-    assert service["healthcheck"]["test"] == ["CMD", "python", "-m", "billing_api.healthcheck"]
+    assert service["healthcheck"]["test"] == ["CMD", "python", "-I", "-S", "/app/billing_api/healthcheck.py"]
     assert service["read_only"] is True
 
 

@@ -1,0 +1,292 @@
+"""Compose tier: the generated compose.yaml, run with Docker Compose as the generated README says.
+
+For every framework at its default Python, a project baked with ``include_compose`` on goes
+through ``docker compose up --build --wait``: the service must become ``healthy``, answer on
+the loopback port the compose file publishes, carry the file's hardening and restart policy,
+and ``docker compose down --volumes --rmi local --remove-orphans`` must leave nothing behind.
+
+Parallel runs (pytest-xdist) never collide:
+
+- each test bakes its own slug and uses it as the Compose project name (``cctest-compose-<hex>``),
+  so the image tag (``<slug>:latest``), the containers and the network are its own; a
+  developer's ``acme-service:latest`` is never touched;
+- compose.yaml publishes a fixed host port (``127.0.0.1:<port>:<port>``), which two projects
+  cannot hold at once. Each test writes a ``compose.override.yaml`` next to it, the file Compose
+  merges by default, that replaces only the host side with a free loopback port
+  (``127.0.0.1::<port>``). The test first proves that the merged configuration is the generated
+  one with nothing but that host port changed.
+
+Teardown runs in a finalizer, also when an assertion fails: ``down``, then anything still
+carrying the project's label is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Importing the docker tier also applies its engine check: no engine skips this module too,
+# and with REQUIRE_DOCKER=1 fails it.
+from test_docker import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get
+
+pytestmark = pytest.mark.docker
+
+UP_TIMEOUT = 720  # seconds for `up --build --wait`: a cold build (600) and the wait (120)
+WAIT_TIMEOUT = 120  # --wait-timeout: seconds for the service to become healthy once started
+DOWN_TIMEOUT = 120
+COMMAND_TIMEOUT = 60
+LABEL = "com.docker.compose.project"
+# Compose reads these from the environment; the test decides the project, the files and the name.
+COMPOSE_ENV = {key: value for key, value in DOCKER_ENV.items() if not key.startswith("COMPOSE_")}
+
+OVERRIDE = """\
+# Written by the template's compose tier: the generated service, published on a free
+# loopback port instead of the fixed one, so that parallel test runs do not compete for it.
+services:
+  {service}:
+    ports: !override
+      - "127.0.0.1::{port}"
+"""
+
+
+def compose_problem() -> str | None:
+    """Why `docker compose` cannot be used here, or None."""
+    try:
+        result = subprocess.run(
+            ["docker", "compose", "version", "--short"],
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+            env=COMPOSE_ENV,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker compose version` did not answer"
+    if result.returncode != 0:
+        return f"the docker compose plugin is not installed ({result.stderr.strip()[-300:]})"
+    return None
+
+
+_problem = compose_problem()
+if _problem is not None:
+    if os.environ.get("REQUIRE_DOCKER") == "1":
+        pytest.fail(f"REQUIRE_DOCKER=1, but {_problem}", pytrace=False)
+    pytest.skip(f"compose tier skipped: {_problem} (REQUIRE_DOCKER=1 fails instead)", allow_module_level=True)
+
+
+class ComposeProject:
+    """One baked project under its own Compose project name."""
+
+    def __init__(self, name: str, port: int) -> None:
+        self.name = name  # the Compose project name, also the slug and the service name
+        self.directory: Path | None = None  # set once baked
+        self.port = port  # the container port compose.yaml publishes
+        self.down_succeeded = False
+
+    @property
+    def service(self) -> str:
+        return self.name
+
+    def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """`docker compose --project-name <name> <args>` in the project directory."""
+        argv = ["docker", "compose", "--project-name", self.name, *args]
+        try:
+            return subprocess.run(
+                argv,
+                cwd=self.directory,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=COMPOSE_ENV,
+            )
+        except subprocess.TimeoutExpired as expired:
+            output = expired.stderr or b""
+            if isinstance(output, bytes):
+                output = output.decode(errors="replace")
+            pytest.fail(f"`{' '.join(argv)}` did not finish within {timeout:.0f} s:\n{output[-4000:]}")
+
+    def ok(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> str:
+        """Run a compose command that must exit 0; its stdout."""
+        result = self.run(*args, timeout=timeout)
+        assert result.returncode == 0, (
+            f"`docker compose {' '.join(args)}` exited {result.returncode}:\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+        return result.stdout
+
+    def config(self, *files: str) -> dict:
+        """The resolved configuration: of the given files, or of what `docker compose` finds by default."""
+        options = [arg for name in files for arg in ("--file", name)]
+        return json.loads(self.ok(*options, "config", "--format", "json"))
+
+    def logs(self) -> str:
+        result = self.run("logs", "--no-color")
+        return result.stdout[-4000:] + result.stderr[-4000:]
+
+    def containers(self) -> list[dict]:
+        """`docker compose ps --all --format json`: one object per line (or one list, before 2.21)."""
+        output = self.ok("ps", "--all", "--format", "json").strip()
+        if output.startswith("["):
+            return json.loads(output)
+        return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+    def host_port(self) -> tuple[str, int]:
+        """`docker compose port <service> <port>`: the host address and port Docker published."""
+        output = self.ok("port", self.service, str(self.port)).strip()
+        host, _, port = output.rpartition(":")
+        assert host and port.isdigit(), f"`docker compose port` printed {output!r}"
+        return host, int(port)
+
+    def down(self) -> subprocess.CompletedProcess[str]:
+        result = self.run("down", "--volumes", "--rmi", "local", "--remove-orphans", timeout=DOWN_TIMEOUT)
+        self.down_succeeded = result.returncode == 0
+        return result
+
+
+def labelled(name: str) -> dict[str, list[str]]:
+    """Everything in the engine that carries <name>'s Compose project label, by kind."""
+    found = {}
+    for kind, listing in {
+        "containers": ["ps", "--all", "--quiet"],
+        "networks": ["network", "ls", "--quiet"],
+        "volumes": ["volume", "ls", "--quiet"],
+        "images": ["image", "ls", "--quiet"],
+    }.items():
+        found[kind] = docker(*listing, "--filter", f"label={LABEL}={name}").stdout.split()
+    found["images"] += docker("image", "ls", "--quiet", "--filter", f"reference={name}").stdout.split()
+    return found
+
+
+def sweep(name: str) -> None:
+    """Remove whatever `down` left of project <name>; never fails."""
+    try:
+        left = labelled(name)
+    except (Exception, pytest.fail.Exception):  # a failed listing must not mask the test's result
+        return
+    removals = {
+        "containers": ["rm", "--force", "--volumes"],
+        "networks": ["network", "rm"],
+        "volumes": ["volume", "rm", "--force"],
+        "images": ["image", "rm", "--force"],
+    }
+    for kind, command in removals.items():
+        if left[kind]:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                docker(*command, *sorted(set(left[kind])), check=False)
+
+
+@pytest.fixture
+def compose_project(bake: Callable[..., Path]) -> Iterator[Callable[[Variant], ComposeProject]]:
+    """Bakes a variant under a unique slug, ready for `docker compose`; tears it all down afterwards."""
+    made: list[ComposeProject] = []
+
+    def make(variant: Variant) -> ComposeProject:
+        name = f"cctest-compose-{uuid.uuid4().hex[:8]}"
+        project = ComposeProject(name, int(variant.port))
+        made.append(project)  # before the bake: teardown sweeps by name even if the bake fails
+        project.directory = bake(
+            project_slug=name,
+            python_version=variant.python,
+            framework=variant.framework,
+            port=variant.port,
+        )
+        return project
+
+    yield make
+
+    for project in made:
+        baked = project.directory is not None and (project.directory / "compose.yaml").is_file()
+        if baked and not project.down_succeeded:
+            # A failure here (a timeout, say) must not stop the sweep.
+            with contextlib.suppress(Exception, pytest.fail.Exception):
+                project.down()
+        sweep(project.name)
+
+
+def published_ports(config: dict, service: str) -> list[dict]:
+    return config["services"][service].get("ports", [])
+
+
+def without_ports(config: dict) -> dict:
+    """The configuration with the host side of every published port removed."""
+    stripped = json.loads(json.dumps(config))
+    for service in stripped["services"].values():
+        for port in service.get("ports", []):
+            port.pop("published", None)
+    return stripped
+
+
+@pytest.mark.parametrize("variant", DEFAULT_VARIANTS, ids=str)
+def test_compose_up_serves_healthy_and_down_leaves_nothing(
+    variant: Variant, compose_project: Callable[[Variant], ComposeProject]
+) -> None:
+    project = compose_project(variant)
+    assert project.directory is not None
+    assert (project.directory / "compose.yaml").is_file(), "include_compose is on, but no compose.yaml"
+
+    # The generated file publishes the port on loopback only, at a fixed host port.
+    generated = project.config("compose.yaml")
+    ports = published_ports(generated, project.service)
+    assert [(p["host_ip"], str(p["published"]), p["target"], p["protocol"]) for p in ports] == [
+        ("127.0.0.1", str(project.port), project.port, "tcp")
+    ], ports
+
+    # The override changes that host port and nothing else.
+    (project.directory / "compose.override.yaml").write_text(
+        OVERRIDE.format(service=project.service, port=project.port), encoding="utf-8"
+    )
+    merged = project.config()
+    ports = published_ports(merged, project.service)
+    assert len(ports) == 1 and "published" not in ports[0], (
+        f"compose.override.yaml did not replace the fixed host port (`!override` needs Compose 2.24.4+): "
+        f"{ports}"
+    )
+    assert without_ports(merged) == without_ports(generated)
+
+    started = time.monotonic()
+    result = project.run("up", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT), timeout=UP_TIMEOUT)
+    up_seconds = time.monotonic() - started
+    assert result.returncode == 0, (
+        f"`docker compose up --build --wait` exited {result.returncode} after {up_seconds:.1f} s:\n"
+        f"{result.stderr[-4000:]}\n{project.logs()}"
+    )
+
+    containers = project.containers()
+    assert [(c["Service"], c["State"], c["Health"]) for c in containers] == [
+        (project.service, "running", "healthy")
+    ], f"{containers}\n{project.logs()}"
+
+    host, port = project.host_port()
+    assert host == "127.0.0.1", f"published on {host}:{port}, not on loopback"
+    status, body = http_get(port, "/")
+    assert status == 200, body
+    assert json.loads(body)["service"] == project.service, body
+    status, body = http_get(port, "/health")
+    assert (status, json.loads(body)) == (200, {"status": "ok"}), body
+
+    # What compose.yaml asks of the container is what the engine gave it.
+    state = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", containers[0]["ID"]).stdout)
+    assert state["ReadonlyRootfs"] is True
+    assert state["CapDrop"] == ["ALL"]
+    assert state["SecurityOpt"] == ["no-new-privileges:true"]
+    assert state["RestartPolicy"]["Name"] == "unless-stopped"
+    assert "/tmp" in (state.get("Tmpfs") or {})
+
+    started = time.monotonic()
+    result = project.down()
+    down_seconds = time.monotonic() - started
+    assert result.returncode == 0, (
+        f"`docker compose down` exited {result.returncode}:\n{result.stderr[-4000:]}"
+    )
+    assert labelled(project.name) == {"containers": [], "networks": [], "volumes": [], "images": []}
+
+    print(f"{variant}: up --build --wait healthy after {up_seconds:.1f} s, down took {down_seconds:.1f} s")
