@@ -14,6 +14,8 @@ Measured, each variant in turn (A, B, C, A, B, C, ...), --runs times:
   rebuild        `docker build` after a one-line change to the package's __init__.py
   bytes added    image size minus the python:3.14-slim base
   start -> 200   from just before `docker run -d` to the first 200 from GET /health
+  idle memory    `docker stats` MemUsage, 3 s after that first 200 and before any load
+                 (median of 3 samples)
   stop           `docker stop` wall time, and the container's exit code
   requests/s     wrk on GET / (after a warm-up), with its p50 and p99 latency
 
@@ -71,6 +73,13 @@ WRK_TIMEOUT = "5s"
 POLL_INTERVAL = 0.020  # seconds between GET /health polls while a container starts
 START_LIMIT = 60.0  # seconds a container gets to answer 200 before the run is marked failed
 STOP_TIMEOUT = 10  # docker stop's default grace period, given explicitly
+IDLE_WAIT = 3.0  # seconds between the first 200 and the first idle-memory sample
+IDLE_SAMPLES = 3  # `docker stats --no-stream` readings per container (each takes about 2 s)
+# The units `docker stats` prints memory in (binary ones, and decimal ones in some versions).
+MEMORY_UNITS = {
+    "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
+    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+}  # fmt: skip
 DOCKER_ENV = {**os.environ, "DOCKER_BUILDKIT": "1"}
 # The app needs this and nothing else; every variant gets the same (the template would
 # otherwise make a random one and log a warning, the baselines would refuse to start).
@@ -229,25 +238,33 @@ def wrk(port: int, seconds: int) -> dict:
     return parsed
 
 
-def lifecycle(variant: Variant, name: str, warmup: int, duration: int) -> dict:
-    """Start, first 200, warm-up, load, stop: one container's numbers."""
-    port = free_port()
+def parse_memory(text: str) -> int:
+    """Bytes in `docker stats`' MemUsage ("45.3MiB / 7.6GiB": the part before the slash)."""
+    match = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", text.split("/")[0].strip())
+    if not match or match[2] not in MEMORY_UNITS:
+        raise RuntimeError(f"unknown docker stats memory {text!r}")
+    return round(float(match[1]) * MEMORY_UNITS[match[2]])
+
+
+def idle_memory(name: str) -> dict:
+    """The container's memory at rest: IDLE_WAIT s after its first 200, before any load."""
+    time.sleep(IDLE_WAIT)
+    samples = [
+        parse_memory(sh("docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", name).stdout)
+        for _ in range(IDLE_SAMPLES)
+    ]
+    return {"idle_memory_bytes": statistics.median(samples), "idle_memory_samples": samples}
+
+
+def start(variant: Variant, name: str, port: int) -> dict:
+    """`docker run -d`, then GET /health until the first 200: the start-up numbers."""
     env_args = [
         arg for key, value in RUN_ENV.get(variant.framework, {}).items() for arg in ("-e", f"{key}={value}")
     ]
     poller = Poller(port)
     started = time.monotonic()
-    sh(
-        "docker",
-        "run",
-        "--detach",
-        "--name",
-        name,
-        "--publish",
-        f"127.0.0.1:{port}:{PORT}",
-        *env_args,
-        variant.tag,
-    )
+    sh("docker", "run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:{PORT}", *env_args,
+       variant.tag)  # fmt: skip
     run_returned = time.monotonic() - started
     # Polling starts once `docker run -d` has returned (the clock started before it). A poll
     # sent earlier reaches Docker's port proxy before the container's network is up; the proxy's
@@ -256,16 +273,23 @@ def lifecycle(variant: Variant, name: str, warmup: int, duration: int) -> dict:
     poller.start()
     poller.join(START_LIMIT + 1)
     poller.done.set()
-    record: dict = {"docker_run_return_s": run_returned}
+    if poller.first_200 is None:
+        state = sh("docker", "inspect", "--format", "{{json .State}}", name).stdout
+        logs = sh("docker", "logs", "--tail", "30", name, check=False)
+        raise RuntimeError(f"no 200 from /health within {START_LIMIT:.0f} s; state {state}\n{logs.stderr}")
+    return {
+        "docker_run_return_s": run_returned,
+        "start_to_200_s": poller.first_200 - started,
+        "health_polls": poller.attempts,
+    }
+
+
+def lifecycle(variant: Variant, name: str, warmup: int, duration: int) -> dict:
+    """Start, first 200, idle memory, warm-up, load, stop: one container's numbers."""
+    port = free_port()
     try:
-        if poller.first_200 is None:
-            state = sh("docker", "inspect", "--format", "{{json .State}}", name).stdout
-            logs = sh("docker", "logs", "--tail", "30", name, check=False)
-            raise RuntimeError(
-                f"no 200 from /health within {START_LIMIT:.0f} s; state {state}\n{logs.stderr}"
-            )
-        record["start_to_200_s"] = poller.first_200 - started
-        record["health_polls"] = poller.attempts
+        record = start(variant, name, port)
+        record.update(idle_memory(name))
         if get_status(port, "/") != 200:
             raise RuntimeError("GET / did not answer 200")
         if warmup:
@@ -462,6 +486,7 @@ def main() -> int:
 
         for variant in every:
             results[variant.framework].setdefault("app_dir", {})[variant.name] = app_listing(variant.tag)
+            results[variant.framework].setdefault("command", {})[variant.name] = image_command(variant.tag)
 
         # Rebuilds after a one-line code change, layer cache warm.
         if "rebuild" in args.phases:
@@ -491,7 +516,9 @@ def main() -> int:
                     note("runtime", run, variant, **record)
                     if "error" not in record:
                         log(f"runtime run {run} {variant.framework:8} {variant.name:12} "
-                            f"start {record['start_to_200_s']:.2f} s, {record['rps']:8.0f} req/s, "
+                            f"start {record['start_to_200_s']:.2f} s, "
+                            f"idle {record['idle_memory_bytes'] / 2**20:.1f} MiB, "
+                            f"{record['rps']:8.0f} req/s, "
                             f"p99 {record['p99_ms']:.1f} ms, stop {record['stop_s']:.2f} s "
                             f"(exit {record['exit_code']})")  # fmt: skip
 
@@ -522,6 +549,7 @@ def main() -> int:
                 },
                 "poll_interval_s": POLL_INTERVAL,
                 "stop_timeout_s": STOP_TIMEOUT,
+                "idle_memory": {"wait_s": IDLE_WAIT, "samples": IDLE_SAMPLES, "source": "docker stats"},
                 "run_env": {fw: sorted(env) for fw, env in RUN_ENV.items()},
             },
             "machine": machine(),
@@ -548,6 +576,13 @@ def app_listing(image: str) -> list[str]:
     """What the image carries in /app: what reached its build context and was copied in."""
     result = sh("docker", "run", "--rm", "--entrypoint", "ls", image, "-A", "-p", "/app", check=False)
     return sorted(result.stdout.split())
+
+
+def image_command(image: str) -> list[str]:
+    """What the image runs: its ENTRYPOINT followed by its CMD."""
+    result = sh("docker", "image", "inspect", "--format", "{{json .Config}}", image)
+    config = json.loads(result.stdout)
+    return (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
 
 
 def cleanup(run_id: str, variants: dict[str, dict[str, Variant]], workdir: Path) -> None:

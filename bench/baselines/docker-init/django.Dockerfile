@@ -6,6 +6,7 @@
 # BuildKit cache mount; an unprivileged user with UID 10001; the code copied
 # AFTER the install; the same server command as the tutorial baseline.
 # django.Dockerfile.dockerignore stands in for the .dockerignore `docker init` writes.
+# The template serves with granian; the baseline installs the classic server its tutorial names.
 FROM python:3.14-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,7 +23,7 @@ RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin \
 
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
-    python -m pip install -r requirements.txt
+    python -m pip install -r requirements.txt gunicorn==27.0.1
 
 USER appuser
 COPY . .

@@ -7,11 +7,12 @@
 # Flask write it; docs/benchmarks.md says why not `flask run`.
 # The tutorial has no .dockerignore: flask.Dockerfile.dockerignore (empty) replaces
 # the project's own, so the whole baked project reaches the build context.
+# The template serves with granian; the baseline installs the classic server its tutorial names.
 FROM python:3.14-slim
 
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir -r requirements.txt gunicorn==27.0.1
 
 EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "acme_service.app:app"]
