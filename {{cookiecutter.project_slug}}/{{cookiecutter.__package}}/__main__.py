@@ -1,8 +1,8 @@
 """Container entrypoint: validate the environment, then hand over to the server.
 
-Running this package (``python -m``) is the image's ENTRYPOINT. Servers that
-run as their own program replace this process (``exec``), so they are PID 1 and
-get ``docker stop``'s SIGTERM directly, with no shell in between to swallow it.
+Running this package (``python -m``) is the image's ENTRYPOINT. The server then
+runs in this very process, PID 1, and gets ``docker stop``'s SIGTERM directly,
+with no shell in between to swallow it.
 """
 
 import sys
