@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import time
 import uuid
@@ -35,7 +34,7 @@ import pytest
 
 # Importing the docker tier also applies its engine check: no engine skips this module too,
 # and with REQUIRE_DOCKER=1 fails it.
-from test_docker import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get
+from test_docker import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get, skip_or_fail
 
 pytestmark = pytest.mark.docker
 
@@ -75,11 +74,7 @@ def compose_problem() -> str | None:
     return None
 
 
-_problem = compose_problem()
-if _problem is not None:
-    if os.environ.get("REQUIRE_DOCKER") == "1":
-        pytest.fail(f"REQUIRE_DOCKER=1, but {_problem}", pytrace=False)
-    pytest.skip(f"compose tier skipped: {_problem} (REQUIRE_DOCKER=1 fails instead)", allow_module_level=True)
+skip_or_fail("compose", compose_problem())
 
 
 class ComposeProject:

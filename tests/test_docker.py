@@ -112,11 +112,16 @@ def engine_problem() -> str | None:
     return None
 
 
-_problem = engine_problem()
-if _problem is not None:
+def skip_or_fail(tier: str, problem: str | None) -> None:
+    """Skip the calling module when its engine is missing, or fail it where CI requires the tier."""
+    if problem is None:
+        return
     if os.environ.get("REQUIRE_DOCKER") == "1":
-        pytest.fail(f"REQUIRE_DOCKER=1, but {_problem}", pytrace=False)
-    pytest.skip(f"docker tier skipped: {_problem} (REQUIRE_DOCKER=1 fails instead)", allow_module_level=True)
+        pytest.fail(f"REQUIRE_DOCKER=1, but {problem}", pytrace=False)
+    pytest.skip(f"{tier} tier skipped: {problem} (REQUIRE_DOCKER=1 fails instead)", allow_module_level=True)
+
+
+skip_or_fail("docker", engine_problem())
 
 
 # ---- the matrix -------------------------------------------------------------------------------
