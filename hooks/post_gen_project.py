@@ -28,6 +28,7 @@ OPTIONAL_FILES = {
     "include_compose": ["compose.yaml"],
     "include_github_actions": [".github"],
     "include_pre_commit": [".pre-commit-config.yaml"],
+    "include_kubernetes": ["deploy"],
 }
 
 

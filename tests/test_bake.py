@@ -69,6 +69,19 @@ OPTION_FILES = {
         ".github/workflows/template-update.yml",
     },
     "include_pre_commit": {".pre-commit-config.yaml"},
+    "include_kubernetes": {
+        f"deploy/kubernetes/{name}.yaml"
+        for name in (
+            "kustomization",
+            "namespace",
+            "serviceaccount",
+            "deployment",
+            "service",
+            "hpa",
+            "pdb",
+            "networkpolicy",
+        )
+    },
 }
 ALL_OPTION_FILES = set().union(*OPTION_FILES.values())
 PORTS = ["8000", "8080", "80", "65535"]

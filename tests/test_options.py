@@ -24,13 +24,21 @@ VALIDATORS = {
     ],
     ".github/dependabot.yml": ["check-jsonschema", "--builtin-schema", "vendor.dependabot"],
     ".pre-commit-config.yaml": ["pre-commit", "validate-config"],
+    # The whole base must render; each manifest must match the Kubernetes API schema.
+    "deploy/kubernetes/kustomization.yaml": ["kubectl", "kustomize"],
+    **{
+        path: ["kubernetes-validate", "--strict", "--quiet"]
+        for path in OPTION_FILES["include_kubernetes"]
+        if not path.endswith("kustomization.yaml")
+    },
 }
 
 
 def validate(project: Path, relative: str) -> None:
     name, *args = VALIDATORS[relative]
+    target = str(Path(relative).parent) if relative.endswith("kustomization.yaml") else relative
     result = subprocess.run(
-        [tool(name), *args, relative], cwd=project, capture_output=True, text=True, timeout=120, check=False
+        [tool(name), *args, target], cwd=project, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, f"{relative}: {result.stdout}{result.stderr}"
 
@@ -51,7 +59,11 @@ def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
         if on:
             validate(project, relative)
     readme = (project / "README.md").read_text(encoding="utf-8")
-    mention = {"include_compose": "docker compose up", "include_pre_commit": "pre-commit install"}
+    mention = {
+        "include_compose": "docker compose up",
+        "include_pre_commit": "pre-commit install",
+        "include_kubernetes": "kubectl apply -k deploy/kubernetes",
+    }
     if flag in mention:
         assert (mention[flag] in readme) is on
     if flag == "include_github_actions" and not on:

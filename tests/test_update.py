@@ -144,6 +144,7 @@ def test_post_hook_rerun_on_a_finished_project_changes_nothing(bake, tmp_path: P
         "include_compose": True,
         "include_github_actions": True,
         "include_pre_commit": True,
+        "include_kubernetes": True,
     }
     before = tree_digest(project)
     script = render_hook("post_gen_project", answers, tmp_path)
