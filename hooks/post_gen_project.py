@@ -21,7 +21,9 @@ FRAMEWORKS_DIR = "_frameworks"
 JINJA_RE = re.compile(r"\{(\{|%|#)")  # written so that Jinja does not see a tag here
 # Braces that belong in the output: GitHub Actions expressions and Go templates (docker -f).
 INTENDED_BRACES_RE = re.compile(r"\$\{\{.*?\}\}|\{\{\.[\w.]+\}\}")
-PIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*")
+# A locked requirement: name==version, an optional environment marker, then its hashes.
+PIN_RE = re.compile(r"(?P<pin>[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*)(?: ?;[^\\]+?)?")
+HASH_RE = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # Files that exist only when their option is on.
 OPTIONAL_FILES = {
@@ -121,16 +123,32 @@ def check_dockerfile(text: str, python_version: str, port: str, package: str) ->
             raise Broken(f"Dockerfile: missing {needle!r} ({meaning})")
 
 
-def check_requirements(text: str, name: str) -> list[str]:
-    """Every non-comment line must be an exact pin (or an -r include); return the pins."""
-    pins = []
+def requirement_entries(text: str) -> list[tuple[int, str]]:
+    """The requirements of a compiled file, each joined across its `\\` continuations,
+    with the number of its first line; comments and blank lines dropped."""
+    entries: list[tuple[int, str]] = []
+    continued = False
     for number, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-r "):
-            continue
-        if not PIN_RE.fullmatch(line):
-            raise Broken(f"{name}:{number}: {line!r} is not an exact pin (name==version)")
-        pins.append(line)
+        code = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if continued:
+            entries[-1] = (entries[-1][0], entries[-1][1] + " " + code.rstrip("\\").strip())
+        elif code:
+            entries.append((number, code.rstrip("\\").strip()))
+        continued = code.endswith("\\")
+    return entries
+
+
+def check_requirements(text: str, name: str) -> list[str]:
+    """Every requirement must be an exact pin with at least one sha256 hash; return the pins."""
+    pins = []
+    for number, entry in requirement_entries(text):
+        requirement, *hashes = entry.split(" --hash=")
+        match = PIN_RE.fullmatch(requirement.strip())
+        if not match:
+            raise Broken(f"{name}:{number}: {requirement!r} is not an exact pin (name==version)")
+        if not hashes or not all(HASH_RE.fullmatch("--hash=" + value.strip()) for value in hashes):
+            raise Broken(f"{name}:{number}: {match['pin']} has no sha256 hash (run `make lock`)")
+        pins.append(match["pin"])
     return pins
 
 

@@ -6,13 +6,19 @@ or PATH); 3.14 and 3.15 are exercised inside containers by the docker tier.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from test_hooks import post
 
 from conftest import FRAMEWORKS, PYTHONS, supported
 
@@ -44,28 +50,149 @@ def normalize(pin: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower() + "==" + version.strip()
 
 
-def sh(argv: list[str], cwd: Path, timeout: int = 600) -> str:
-    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+def sh(argv: list[str], cwd: Path, timeout: int = 600, env: dict | None = None) -> str:
+    result = subprocess.run(
+        argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
     assert result.returncode == 0, f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
+def make(*args: str) -> list[str]:
+    path = shutil.which("make")
+    assert path, "GNU make is needed for the generated Makefile"
+    return [path, "--no-print-directory", *args]
+
+
+def without_uv() -> dict[str, str]:
+    """The environment with no uv, uvx or pipx on PATH, as on a fresh machine."""
+    dirs = [d for d in os.environ["PATH"].split(os.pathsep) if not any(
+        (Path(d) / tool).exists() for tool in ("uv", "uvx", "pipx")
+    )]  # fmt: skip
+    return {**os.environ, "PATH": os.pathsep.join(dirs)}
+
+
+def locked(project: Path) -> tuple[set[str], set[str]]:
+    """requirements-dev.txt's pins: all of them, and those without an environment marker."""
+    entries = [entry for _, entry in post.requirement_entries((project / "requirements-dev.txt").read_text())]
+    pins = {normalize(entry.split(" ")[0]) for entry in entries}
+    unconditional = {
+        normalize(entry.split(" ")[0]) for entry in entries if ";" not in entry.split(" --hash")[0]
+    }
+    return pins, unconditional
+
+
 @pytest.mark.parametrize(("python", "framework"), CASES)
 def test_make_install_test_and_lint_pass(bake, python: str, framework: str) -> None:
-    """The README's own commands: `make install`, `make test`, `make lint`."""
+    """The README's own commands: `make install`, `make test`, `make lint`, with no uv on PATH."""
     project = bake(python_version=python, framework=framework)
-    make = shutil.which("make")
-    assert make, "GNU make is needed for the generated Makefile"
-    sh([make, "install", f"PYTHON={interpreter(python)}"], project)
+    sh(make("install", f"PYTHON={interpreter(python)}"), project, env=without_uv())
     venv_python = str(project / ".venv" / "bin" / "python")
     version = sh([venv_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], project)
     assert version.strip() == python
-    output = sh([make, "test"], project)
+    output = sh(make("test"), project)
     assert " passed" in output and "failed" not in output and " error" not in output.lower()
-    sh([make, "lint"], project)
-    # What is installed is exactly what the requirements pin.
-    frozen = {normalize(line) for line in sh([venv_python, "-m", "pip", "freeze"], project).splitlines()}
-    for req in ("requirements.txt", "requirements-dev.txt"):
-        for line in (project / req).read_text(encoding="utf-8").splitlines():
-            if "==" in line:
-                assert normalize(line) in frozen, line
+    sh(make("lint"), project)
+    # What is installed is exactly what the lock pins for this platform and Python.
+    uv = next((project / ".tools").glob("uv-*/bin/uv"))
+    frozen = {
+        normalize(line) for line in sh([str(uv), "pip", "freeze", "--python", venv_python], project).split()
+    }
+    pins, unconditional = locked(project)
+    assert frozen <= pins, frozen - pins
+    assert unconditional <= frozen, unconditional - frozen
+
+
+def version_key(python: str) -> tuple[int, ...]:
+    return tuple(map(int, python.split(".")))
+
+
+# Each framework once, on the newest Python this machine has for it.
+NEWEST_CASES = {fw: max((py for py, f in CASES if f == fw), key=version_key) for fw in FRAMEWORKS}
+
+
+@pytest.mark.parametrize(("framework", "python"), NEWEST_CASES.items())
+def test_make_lock_on_a_fresh_project_changes_nothing(bake, framework: str, python: str) -> None:
+    project = bake(python_version=python, framework=framework)
+    before = {name: (project / name).read_text() for name in ("requirements.txt", "requirements-dev.txt")}
+    sh(make("lock"), project, env=without_uv())
+    assert {name: (project / name).read_text() for name in before} == before
+
+
+@pytest.mark.parametrize(("framework", "python"), NEWEST_CASES.items())
+def test_a_failed_make_install_leaves_no_venv_and_a_retry_works(bake, framework: str, python: str) -> None:
+    project = bake(python_version=python, framework=framework)
+    failure = subprocess.run(
+        make("install", "PYTHON=/nowhere/python3.99"), cwd=project, capture_output=True, text=True,
+        timeout=300, env={**without_uv(), "UV_PYTHON_DOWNLOADS": "never"},
+    )  # fmt: skip
+    assert failure.returncode != 0
+    # Our line, then make's own "Error 1" (pip may warn above it while it installs uv).
+    ours = failure.stderr.strip().splitlines()[-2]
+    assert ours.startswith("make install: no Python /nowhere/python3.99 here"), failure.stderr
+    assert not (project / ".venv").exists() and not (project / ".venv.partial").exists()
+    too_old = [py for py in AVAILABLE if not supported(py, framework)]
+    if too_old:  # e.g. Django on 3.11: one line naming what the lock needs
+        failure = subprocess.run(
+            make("install", f"PYTHON={interpreter(too_old[0])}"), cwd=project, capture_output=True, text=True,
+            timeout=300, env=without_uv(),
+        )  # fmt: skip
+        assert failure.returncode != 0
+        assert "make install: Python" in failure.stderr and "or newer" in failure.stderr, failure.stderr
+        assert not (project / ".venv").exists() and not (project / ".venv.partial").exists()
+    sh(make("install", f"PYTHON={interpreter(python)}"), project, env=without_uv())
+    assert (project / ".venv" / "bin" / "pytest").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+            return json.loads(response.read())
+    except OSError:
+        return None
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize(("framework", "python"), NEWEST_CASES.items())
+def test_make_dev_serves_on_loopback_and_reloads_a_changed_file(bake, framework: str, python: str) -> None:
+    project = bake(python_version=python, framework=framework)
+    sh(make("install", f"PYTHON={interpreter(python)}"), project, env=without_uv())
+    port = free_port()
+    dev = subprocess.Popen(
+        make("dev", f"PORT={port}"), cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: (get_json(port) or {}).get("version") == "0.1.0", 30), (
+            "make dev never served /"
+        )
+        package = next(project.glob("*/__init__.py"))
+        package.write_text(package.read_text().replace('"0.1.0"', '"0.1.1"'))
+        assert wait_for(lambda: (get_json(port) or {}).get("version") == "0.1.1", 30), (
+            "the change was not served"
+        )
+        listening = sh(["ss", "-Hltn", f"sport = :{port}"], project)
+        assert listening and all(" 127.0.0.1:" in line for line in listening.splitlines()), listening
+    finally:
+        os.killpg(dev.pid, signal.SIGINT)
+        try:
+            output, _ = dev.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
+            output, _ = dev.communicate()
+    assert "__init__.py changed; restarting" in output, output
+    assert get_json(port) is None, "the server outlived make dev"

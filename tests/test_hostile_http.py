@@ -313,6 +313,7 @@ BAD_VALUES = {
     "GRACEFUL_TIMEOUT": "-1",
     "HEADER_TIMEOUT": "0",
     "ACCESS_LOG": "sometimes",
+    "HOST": "all",
 }
 FRAMEWORK_BAD_VALUES = {
     "fastapi": {"API_DOCS": "maybe"},

@@ -10,6 +10,7 @@ def test_defaults() -> None:
     assert settings.port == config.DEFAULT_PORT == {{ cookiecutter.port }}
     assert settings.workers == 3
     assert settings.log_level == "info"
+    assert settings.host == "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
 
 
 def test_environment_overrides_defaults() -> None:
@@ -20,10 +21,12 @@ def test_environment_overrides_defaults() -> None:
         "LOG_LEVEL": "DEBUG",
         "GRACEFUL_TIMEOUT": "3",
         "HEADER_TIMEOUT": "20",
+        "HOST": "127.0.0.1",
     }
     settings = config.from_env(env, default_workers=1)
     assert (settings.port, settings.workers, settings.threads) == (9000, 5, 2)
     assert (settings.log_level, settings.graceful_timeout, settings.header_timeout) == ("debug", 3, 20)
+    assert settings.host == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -36,6 +39,8 @@ def test_environment_overrides_defaults() -> None:
         ("LOG_LEVEL", "loud"),
         ("HEADER_TIMEOUT", "0"),
         ("HEADER_TIMEOUT", "61"),
+        ("HOST", "localhost"),
+        ("HOST", "::1"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_name(name: str, value: str) -> None:

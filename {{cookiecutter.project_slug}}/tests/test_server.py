@@ -26,6 +26,8 @@ def test_a_memory_limit_caps_the_workers() -> None:
 def test_arguments_carry_every_setting() -> None:
     argv = server.arguments(SETTINGS)
     assert "--port=9123" in argv
+    assert "--host=0.0.0.0" in argv
+    assert "--host=127.0.0.1" in server.arguments(dataclasses.replace(SETTINGS, host="127.0.0.1"))
     assert "--workers=3" in argv
     assert "--log-level=debug" in argv
     assert "--workers-kill-timeout=5" in argv

@@ -6,6 +6,7 @@ image runs unchanged on a laptop, in CI and in production.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -36,6 +37,8 @@ class Settings:
     # One log line per request costs about as much CPU as serving a small request; the
     # load balancer or ingress in front of the service usually logs requests already.
     access_log: bool = False
+    # All interfaces in a container (Docker publishes the port); `make dev` uses loopback.
+    host: str = "0.0.0.0"  # noqa: S104
 
 
 def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
@@ -107,6 +110,16 @@ def env_flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not one of {', '.join(TRUE_VALUES + FALSE_VALUES)}")
 
 
+def env_host(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return str(ipaddress.IPv4Address(raw))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an IPv4 address such as 0.0.0.0 or 127.0.0.1") from None
+
+
 def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 1) -> Settings:
     log_level = environ.get("LOG_LEVEL", "").strip().lower() or "info"
     if log_level not in LOG_LEVELS:
@@ -119,6 +132,7 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
         header_timeout=env_int(environ, "HEADER_TIMEOUT", 10, 1, 60),
         access_log=env_flag(environ, "ACCESS_LOG", False),
+        host=env_host(environ, "HOST", "0.0.0.0"),  # noqa: S104
     )
 
 

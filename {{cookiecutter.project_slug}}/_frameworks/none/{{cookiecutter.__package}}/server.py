@@ -319,7 +319,7 @@ def configure_logging(settings: Settings) -> None:
 def run(settings: Settings) -> int:
     configure_logging(settings)
     server = Server(
-        ("0.0.0.0", settings.port),  # noqa: S104 - a container listens on all interfaces
+        (settings.host, settings.port),
         Handler,
         threads=settings.threads,
         header_timeout=settings.header_timeout,
