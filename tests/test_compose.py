@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import time
 import uuid
@@ -285,3 +287,64 @@ def test_compose_up_serves_healthy_and_down_leaves_nothing(
     assert labelled(project.name) == {"containers": [], "networks": [], "volumes": [], "images": []}
 
     print(f"{variant}: up --build --wait healthy after {up_seconds:.1f} s, down took {down_seconds:.1f} s")
+
+
+WATCH_TIMEOUT = 180  # seconds for `docker compose watch` to build, start, and rebuild once
+
+
+def served_version(port: int) -> str | None:
+    try:
+        status, body = http_get(port, "/")
+        return json.loads(body).get("version") if status == 200 else None
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("variant", DEFAULT_VARIANTS, ids=str)
+def test_compose_watch_serves_a_saved_change_without_a_manual_restart(
+    variant: Variant, compose_project: Callable[[Variant], ComposeProject]
+) -> None:
+    project = compose_project(variant)
+    (project.directory / "compose.override.yaml").write_text(
+        OVERRIDE.format(service=project.service, port=project.port), encoding="utf-8"
+    )
+    watch = subprocess.Popen(
+        ["docker", "compose", "--project-name", project.name, "watch"],
+        cwd=project.directory, env=COMPOSE_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + WATCH_TIMEOUT
+    try:
+        port = None
+        while time.monotonic() < deadline and port is None:
+            result = project.run("port", project.service, str(project.port))
+            if result.returncode == 0 and result.stdout.strip():
+                port = int(result.stdout.strip().rpartition(":")[2])
+            time.sleep(1)
+        assert port, "docker compose watch never published the service"
+        while time.monotonic() < deadline and served_version(port) != "0.1.0":
+            time.sleep(0.5)
+        assert served_version(port) == "0.1.0", project.logs()
+        package = project.directory / project.name.replace("-", "_") / "__init__.py"
+        package.write_text(
+            package.read_text(encoding="utf-8").replace('"0.1.0"', '"0.1.1"'), encoding="utf-8"
+        )
+        changed = time.monotonic()
+        while time.monotonic() < deadline:
+            result = project.run("port", project.service, str(project.port))
+            if result.returncode == 0 and result.stdout.strip():
+                port = int(result.stdout.strip().rpartition(":")[2])  # a new container may get a new port
+                if served_version(port) == "0.1.1":
+                    break
+            time.sleep(0.5)
+        assert served_version(port) == "0.1.1", f"the change was not served:\n{project.logs()}"
+        seconds = time.monotonic() - changed
+        print(f"{variant}: docker compose watch served the change {seconds:.1f} s after saving")
+    finally:
+        os.killpg(watch.pid, signal.SIGINT)
+        try:
+            watch.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(watch.pid, signal.SIGKILL)
+            watch.communicate()
+    assert project.down().returncode == 0
