@@ -84,7 +84,8 @@ COPY --from=uv /uv /usr/local/bin/uv
 RUN --mount=type=cache,target=/root/.cache/uv \\
     --mount=type=bind,source=requirements.txt,target=/tmp/req/requirements.txt \\
     --mount=type=bind,source=requirements-dev.txt,target=/tmp/req/requirements-dev.txt \\
-    UV_LINK_MODE=copy uv pip install --python /opt/venv/bin/python --requirement /tmp/req/requirements-dev.txt
+    UV_LINK_MODE=copy uv pip install --python /opt/venv/bin/python --require-hashes \\
+        --requirement /tmp/req/requirements-dev.txt
 COPY pyproject.toml ./
 COPY tests/ tests/
 USER 10001:10001
@@ -570,8 +571,9 @@ def test_make_build_and_make_run_work_as_written(image: Image, scratch: Scratch)
     assert make, "GNU make is needed for the generated Makefile"
     tag, name = scratch.tag("make"), scratch.name()
     scratch.containers.append(name)
+    source = "https://example.com/acme/service"
     built = subprocess.run(
-        [make, "build", f"IMAGE={tag}"],
+        [make, "build", f"IMAGE={tag}", f"SOURCE_URL={source}"],
         cwd=image.project,
         capture_output=True,
         text=True,
@@ -579,6 +581,10 @@ def test_make_build_and_make_run_work_as_written(image: Image, scratch: Scratch)
         env=DOCKER_ENV,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    labels = json.loads(docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag).stdout)
+    assert labels["org.opencontainers.image.source"] == source
+    default = json.loads(docker("image", "inspect", "--format", "{{json .Config.Labels}}", image.tag).stdout)
+    assert default["org.opencontainers.image.source"] == ""  # empty-safe without SOURCE_URL
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]

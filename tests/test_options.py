@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 import yaml
 from test_bake import OPTION_FILES, files_of
 
-from conftest import COMBINATIONS, OPTIONS, tool
+from conftest import COMBINATIONS, OPTIONS, ROOT, tool
 
 FLAGS = [key for key, value in OPTIONS.items() if isinstance(value, bool)]
 
@@ -61,7 +63,7 @@ def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
     readme = (project / "README.md").read_text(encoding="utf-8")
     mention = {
         "include_compose": "docker compose up",
-        "include_pre_commit": "pre-commit install",
+        "include_pre_commit": "make hooks",
         "include_kubernetes": "kubectl apply -k deploy/kubernetes",
     }
     if flag in mention:
@@ -119,7 +121,8 @@ def test_ci_workflow_lints_tests_builds_and_runs_hadolint(bake) -> None:
     project = bake(python_version="3.12", port="9090")
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
     steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
-    assert {"make lint", "make test", "make build"} <= set(steps)
+    assert {"make lint", "make test", 'make build SOURCE_URL="$SOURCE_URL"'} <= set(steps)
+    assert "make lock && git diff --exit-code requirements.txt requirements-dev.txt" in steps
     assert "hadolint Dockerfile" in (project / "Makefile").read_text(encoding="utf-8")
     setup = next(
         s for j in workflow["jobs"].values() for s in j["steps"] if "setup-python" in s.get("uses", "")
@@ -142,3 +145,20 @@ def test_pre_commit_runs_ruff_hadolint_and_standard_hooks(bake) -> None:
     ruff_rev = next(r["rev"] for r in config["repos"] if r["repo"].endswith("ruff-pre-commit"))
     dev = (project / "requirements-dev.txt").read_text(encoding="utf-8")
     assert f"ruff=={ruff_rev.lstrip('v')}" in dev  # pre-commit and `make lint` use the same ruff
+
+
+def test_make_hooks_needs_git_then_installs_pre_commit_as_the_git_hook(bake) -> None:
+    """The README's pre-commit section: `git init`, then `make hooks`."""
+    project = bake()
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
+    hooks = {"cwd": project, "capture_output": True, "text": True, "timeout": 300, "env": env}
+    outside = subprocess.run(["make", "hooks"], **hooks)
+    assert outside.returncode != 0
+    assert "make hooks: not a git repository yet; run git init first" in outside.stderr
+    subprocess.run(["git", "init", "--quiet"], cwd=project, check=True, env=env)
+    result = subprocess.run(["make", "hooks"], **hooks)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hook = (project / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
+    assert ".tools/pre-commit/bin/python" in hook
+    pinned = re.search(r"pre-commit==(\S+)", (project / "Makefile").read_text(encoding="utf-8"))[1]
+    assert f'"pre-commit=={pinned}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

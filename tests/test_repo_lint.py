@@ -6,8 +6,8 @@ import subprocess
 
 from conftest import ROOT, tool
 
-PYTHON_DIRS = ["hooks", "tests", "bench", "docs"]
-SHELL_SCRIPTS = ["tests/run", ".ci/run"]
+PYTHON_DIRS = ["hooks", "tests", "bench", "docs", "scripts/update-pins"]
+SHELL_SCRIPTS = ["generate", "tests/run", ".ci/run"]
 
 
 def run(argv: list[str]) -> subprocess.CompletedProcess:
