@@ -782,12 +782,15 @@ MISS_NOTES = {
         )),
     ],
     "p99 latency": [(None, (
-        "none: the template and both baselines run the same standard-library server (only the "
-        "Dockerfile differs), and its figures swing from run to run: one `selectors` loop reading "
-        "request heads and 4 handler threads share the GIL, and wrk shares the 2 cores. After this "
-        "run, three alternating 8 s wrk runs by hand gave 3,460–5,098 req/s (p99 14–32 ms) for the "
-        "template's image and 936–4,509 req/s (p99 15–75 ms) for the tutorial's: the gap in this "
-        "table is that swing, not the Dockerfile."
+        "none: the template and both baselines run the same standard-library server; the "
+        "template's image differs in running it as UID 10001 with `MALLOC_ARENA_MAX=2`. In this "
+        "run the template's five interleaved runs (2,306–4,649 req/s) did not overlap the "
+        "tutorial's (4,735–5,294), so the gap is not settled as noise. By hand, after the run, "
+        "with 8 s wrk runs alternated three times: template vs tutorial image gave 3,460–5,098 vs "
+        "936–4,509 req/s, and the template's image with `MALLOC_ARENA_MAX=2` vs 8 gave "
+        "3,719–5,946 vs 809–6,138 req/s: one `selectors` loop and 4 handler threads sharing the "
+        "GIL, with wrk on the same 2 cores, swing by up to 7× between runs of either kind. Not "
+        "explained yet; an isolated machine for the load generator is the next step."
     ))],
     "Idle memory: lower than before the change": [(None, (
         "none: the 13 MiB it is compared with was read by hand from `docker stats` before the "

@@ -37,6 +37,10 @@ RESERVED_PACKAGES = frozenset(
     | {"django", "gunicorn", "asgiref", "httpx", "pytest"}
 )
 
+# Namespaces Kubernetes itself owns: deploy/kubernetes would move the service into one and
+# label it for the restricted Pod Security Standard, breaking the cluster's own pods.
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
 
 class Invalid(ValueError):
     """An answer that cannot be used; the message is one line for the user."""
@@ -83,6 +87,14 @@ def check_slug(value: object) -> str:
             "a Python keyword, standard-library module or dependency; choose another name"
         )
     return value
+
+
+def check_namespace(slug: str) -> None:
+    if slug in RESERVED_NAMESPACES:
+        raise Invalid(
+            f"project_slug: {slug!r} is a namespace Kubernetes owns, and include_kubernetes "
+            "deploys into a namespace named after the slug; choose another name"
+        )
 
 
 def check_port(value: object) -> tuple[int, list[str]]:
@@ -151,6 +163,8 @@ def validate(answers: dict, options: dict) -> list[str]:
     flags = [key for key, value in options.items() if isinstance(value, bool)]
     for field in flags or [key for key in answers if key.startswith("include_")]:
         check_flag(field, answers.get(field))
+    if answers.get("include_kubernetes") is True:
+        check_namespace(answers.get("project_slug"))
     _, warnings = check_port(answers.get("port"))
     return warnings
 

@@ -196,8 +196,8 @@ def test_checkov_finds_nothing_but_the_documented_skips(baked: Baked) -> None:
 
 def test_pod_meets_the_restricted_pod_security_standard(baked: Baked) -> None:
     pod = pod_of(baked.docs)
-    for field in ("hostNetwork", "hostPID", "hostIPC", "hostUsers"):
-        assert field not in pod or pod[field] is False or field == "hostUsers", field
+    for field in ("hostNetwork", "hostPID", "hostIPC"):  # the host's namespaces stay closed
+        assert pod.get(field, False) is False, field
     context = pod["securityContext"]
     assert context["runAsNonRoot"] is True
     assert context["runAsUser"] == context["runAsGroup"] == APP_UID
@@ -369,6 +369,22 @@ def test_a_bad_port_never_reaches_a_manifest(port: str) -> None:
 def test_a_bad_slug_never_reaches_a_manifest(slug: str) -> None:
     with pytest.raises(PRE_GEN.Invalid, match="project_slug"):
         PRE_GEN.check_slug(slug)
+
+
+@pytest.mark.parametrize("slug", sorted(PRE_GEN.RESERVED_NAMESPACES))
+def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, tmp_path: Path) -> None:
+    from cookiecutter.exceptions import FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    with pytest.raises(PRE_GEN.Invalid, match="namespace Kubernetes owns"):
+        PRE_GEN.check_namespace(slug)
+    answers = {"project_slug": slug, "framework": "none"}
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "on"), extra_context=answers)
+    assert not (tmp_path / "on" / slug).exists()
+    off = {**answers, "include_kubernetes": False}
+    cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "off"), extra_context=off)
+    assert (tmp_path / "off" / slug / "Dockerfile").is_file()
 
 
 @settings(max_examples=300, deadline=None)

@@ -154,7 +154,10 @@ def test_make_hooks_needs_git_then_installs_pre_commit_as_the_git_hook(bake) -> 
     hooks = {"cwd": project, "capture_output": True, "text": True, "timeout": 300, "env": env}
     outside = subprocess.run(["make", "hooks"], **hooks)
     assert outside.returncode != 0
-    assert "make hooks: not a git repository yet; run git init first" in outside.stderr
+    assert (
+        "make hooks: this directory is not the root of a git repository yet; run git init first"
+        in outside.stderr
+    )
     subprocess.run(["git", "init", "--quiet"], cwd=project, check=True, env=env)
     result = subprocess.run(["make", "hooks"], **hooks)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,8 +2,8 @@
 
     make dev    # serves http://127.0.0.1:$PORT; Ctrl-C stops it
 
-It runs the image's own launcher (`python -m {{ cookiecutter.__package }}`) with one worker,
-the access log on and loopback only, so what you try is what ships. It polls the
+It runs the image's own launcher (`python -m <package>`) with one worker, the access
+log on and loopback only, so what you try is what ships. It polls the
 package's .py files twice a second; on a change it stops the server with SIGTERM, as
 `docker stop` does, and starts it again. One mechanism for every framework, and only
 the standard library: nothing to install, no framework-specific reloader.
@@ -18,19 +18,25 @@ import sys
 import time
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "{{ cookiecutter.__package }}"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "{{ cookiecutter.__package }}"
 POLL_SECONDS = 0.5
 STOP_SECONDS = 10  # then SIGKILL, as Docker does
 
 
 def snapshot() -> dict[Path, int]:
     """Every .py file of the package with its modification time."""
-    return {path: path.stat().st_mtime_ns for path in PACKAGE.rglob("*.py")}
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        try:  # an editor's lock file (.#app.py) or a file saved by rename may be gone already
+            found[path] = path.stat().st_mtime_ns
+        except OSError:
+            continue
+    return found
 
 
 def start() -> subprocess.Popen[bytes]:
     defaults = {
-        "HOST": "127.0.0.1",
         "WEB_CONCURRENCY": "1",
         "ACCESS_LOG": "1",
 {% if cookiecutter.framework == "django" %}
@@ -38,7 +44,8 @@ def start() -> subprocess.Popen[bytes]:
         "DJANGO_DEBUG": "1",
 {% endif %}
     }
-    env = {**defaults, **os.environ}  # what you export wins
+    # What you export wins, except HOST: the development server stays on loopback.
+    env = {**defaults, **os.environ, "HOST": "127.0.0.1"}
     # The same interpreter and launcher as `make install` set up: no outside input.
     return subprocess.Popen([sys.executable, "-m", PACKAGE.name], cwd=PACKAGE.parent, env=env)  # noqa: S603
 

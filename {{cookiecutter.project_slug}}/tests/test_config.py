@@ -41,6 +41,7 @@ def test_environment_overrides_defaults() -> None:
         ("HEADER_TIMEOUT", "61"),
         ("HOST", "localhost"),
         ("HOST", "::1"),
+        ("HOST", "10.0.0.5"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_name(name: str, value: str) -> None:

@@ -6,7 +6,8 @@
 # BuildKit cache mount; an unprivileged user with UID 10001; the code copied
 # AFTER the install; the same server command as the tutorial baseline.
 # flask.Dockerfile.dockerignore stands in for the .dockerignore `docker init` writes.
-# The template serves with granian; the baseline installs the classic server its tutorial names.
+# The template serves with granian; the baseline installs the classic server its tutorial names,
+# in a second pip command: requirements.txt carries hashes, so pip would demand them for it too.
 FROM python:3.14-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,7 +24,8 @@ RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin \
 
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
-    python -m pip install -r requirements.txt gunicorn==27.0.1
+    python -m pip install -r requirements.txt \
+    && python -m pip install gunicorn==27.0.1
 
 USER appuser
 COPY . .

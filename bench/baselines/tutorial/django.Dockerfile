@@ -7,12 +7,14 @@
 # module; docs/benchmarks.md says why not `manage.py runserver`.
 # The tutorial has no .dockerignore: django.Dockerfile.dockerignore (empty) replaces
 # the project's own, so the whole baked project reaches the build context.
-# The template serves with granian; the baseline installs the classic server its tutorial names.
+# The template serves with granian; the baseline installs the classic server its tutorial names,
+# in a second pip command: requirements.txt carries hashes, so pip would demand them for it too.
 FROM python:3.14-slim
 
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir -r requirements.txt gunicorn==27.0.1
+RUN pip install --no-cache-dir -r requirements.txt \
+    && pip install --no-cache-dir gunicorn==27.0.1
 
 EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "acme_service.wsgi:application"]
