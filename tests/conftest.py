@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -67,3 +68,13 @@ def tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed; run the suite with tests/run")
     return path
+
+
+def without_uv(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment with no uv, uvx or pipx on PATH, as on a fresh machine."""
+    environ = dict(os.environ if environ is None else environ)
+    dirs = [
+        d for d in environ["PATH"].split(os.pathsep)
+        if d and not any((Path(d) / name).exists() for name in ("uv", "uvx", "pipx"))
+    ]  # fmt: skip
+    return {**environ, "PATH": os.pathsep.join(dirs)}

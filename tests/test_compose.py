@@ -136,6 +136,18 @@ class ComposeProject:
             return json.loads(output)
         return [json.loads(line) for line in output.splitlines() if line.strip()]
 
+    def publish_on_a_free_port(self) -> None:
+        """Write the override that moves the fixed host port to a free loopback port."""
+        (self.directory / "compose.override.yaml").write_text(
+            OVERRIDE.format(service=self.service, port=self.port), encoding="utf-8"
+        )
+
+    def published_port(self) -> int | None:
+        """The host port Docker published for the service, or None while it has none."""
+        result = self.run("port", self.service, str(self.port))
+        output = result.stdout.strip()
+        return int(output.rpartition(":")[2]) if result.returncode == 0 and output else None
+
     def host_port(self) -> tuple[str, int]:
         """`docker compose port <service> <port>`: the host address and port Docker published."""
         output = self.ok("port", self.service, str(self.port)).strip()
@@ -238,9 +250,7 @@ def test_compose_up_serves_healthy_and_down_leaves_nothing(
     ], ports
 
     # The override changes that host port and nothing else.
-    (project.directory / "compose.override.yaml").write_text(
-        OVERRIDE.format(service=project.service, port=project.port), encoding="utf-8"
-    )
+    project.publish_on_a_free_port()
     merged = project.config()
     ports = published_ports(merged, project.service)
     assert len(ports) == 1 and "published" not in ports[0], (
@@ -305,9 +315,7 @@ def test_compose_watch_serves_a_saved_change_without_a_manual_restart(
     variant: Variant, compose_project: Callable[[Variant], ComposeProject]
 ) -> None:
     project = compose_project(variant)
-    (project.directory / "compose.override.yaml").write_text(
-        OVERRIDE.format(service=project.service, port=project.port), encoding="utf-8"
-    )
+    project.publish_on_a_free_port()
     watch = subprocess.Popen(
         ["docker", "compose", "--project-name", project.name, "watch"],
         cwd=project.directory, env=COMPOSE_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -317,9 +325,7 @@ def test_compose_watch_serves_a_saved_change_without_a_manual_restart(
     try:
         port = None
         while time.monotonic() < deadline and port is None:
-            result = project.run("port", project.service, str(project.port))
-            if result.returncode == 0 and result.stdout.strip():
-                port = int(result.stdout.strip().rpartition(":")[2])
+            port = project.published_port()
             time.sleep(1)
         assert port, "docker compose watch never published the service"
         while time.monotonic() < deadline and served_version(port) != "0.1.0":
@@ -331,11 +337,9 @@ def test_compose_watch_serves_a_saved_change_without_a_manual_restart(
         )
         changed = time.monotonic()
         while time.monotonic() < deadline:
-            result = project.run("port", project.service, str(project.port))
-            if result.returncode == 0 and result.stdout.strip():
-                port = int(result.stdout.strip().rpartition(":")[2])  # a new container may get a new port
-                if served_version(port) == "0.1.1":
-                    break
+            port = project.published_port() or port  # a new container may get a new port
+            if served_version(port) == "0.1.1":
+                break
             time.sleep(0.5)
         assert served_version(port) == "0.1.1", f"the change was not served:\n{project.logs()}"
         seconds = time.monotonic() - changed

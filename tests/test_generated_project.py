@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_hooks import post
 
-from conftest import FRAMEWORKS, PYTHONS, supported
+from conftest import FRAMEWORKS, PYTHONS, supported, without_uv
 
 pytestmark = pytest.mark.venv
 
@@ -62,14 +62,6 @@ def make(*args: str) -> list[str]:
     path = shutil.which("make")
     assert path, "GNU make is needed for the generated Makefile"
     return [path, "--no-print-directory", *args]
-
-
-def without_uv() -> dict[str, str]:
-    """The environment with no uv, uvx or pipx on PATH, as on a fresh machine."""
-    dirs = [d for d in os.environ["PATH"].split(os.pathsep) if not any(
-        (Path(d) / tool).exists() for tool in ("uv", "uvx", "pipx")
-    )]  # fmt: skip
-    return {**os.environ, "PATH": os.pathsep.join(dirs)}
 
 
 def locked(project: Path) -> tuple[set[str], set[str]]:

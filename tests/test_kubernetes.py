@@ -16,7 +16,6 @@ No API server runs on these machines, so the proof has three layers:
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import math
 import re
@@ -47,6 +46,7 @@ from test_docker import (
     scratch,  # noqa: F401
     skip_or_fail,
 )
+from test_hooks import pre
 from test_load import worker_pids
 
 from conftest import FRAMEWORKS, OPTIONS, ROOT, newest_supported, tool
@@ -74,17 +74,8 @@ DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # namespaces, cont
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
-def load_pre_gen_hook():
-    """The pre-generation hook's module, with its own slug and port rules (Jinja left unrendered)."""
-    source = (ROOT / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
-    source = re.sub(r'r"""\{\{.*?\}\}"""', 'r"""{}"""', source)
-    spec = importlib.util.spec_from_loader("pre_gen_project", loader=None)
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(source, "pre_gen_project.py", "exec"), module.__dict__)
-    return module
-
-
-PRE_GEN = load_pre_gen_hook()
+# The pre-generation hook's own slug, port and namespace rules.
+PRE_GEN = pre
 
 
 # ---- quantities and rendering -----------------------------------------------------------------

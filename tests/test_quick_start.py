@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, ROOT
+from conftest import OPTIONS, ROOT, without_uv
 
 pytestmark = pytest.mark.venv
 
@@ -32,13 +32,8 @@ def quick_start() -> list[str]:
 
 def fresh_machine_env(home: Path) -> dict[str, str]:
     """PATH without uv, uvx or pipx (python3, git and make stay), and an empty home."""
-    dirs = [
-        d for d in os.environ["PATH"].split(os.pathsep)
-        if d and not any((Path(d) / tool).exists() for tool in ("uv", "uvx", "pipx"))
-    ]  # fmt: skip
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "UV_"))}
-    env.update(PATH=os.pathsep.join(dirs), HOME=str(home))
-    return env
+    return {**without_uv(env), "HOME": str(home)}
 
 
 @pytest.fixture(scope="module")
