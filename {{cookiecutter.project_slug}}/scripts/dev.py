@@ -39,10 +39,7 @@ def start() -> subprocess.Popen[bytes]:
     defaults = {
         "WEB_CONCURRENCY": "1",
         "ACCESS_LOG": "1",
-{% if cookiecutter.framework == "django" %}
-        # Django refuses to start without DJANGO_SECRET_KEY unless in debug mode.
-        "DJANGO_DEBUG": "1",
-{% endif %}
+{% block defaults %}{% endblock %}
     }
     # What you export wins, except HOST: the development server stays on loopback.
     env = {**defaults, **os.environ, "HOST": "127.0.0.1"}

@@ -1,5 +1,5 @@
 import dataclasses
-{% if cookiecutter.framework == "none" %}
+{% if cookiecutter.__server == "stdlib" %}
 import logging
 {% endif %}
 
@@ -8,7 +8,7 @@ from {{ cookiecutter.__package }}.config import Settings
 
 SETTINGS = Settings(port=9123, workers=3, threads=2, log_level="debug", graceful_timeout=5, header_timeout=7)
 MIB = 1 << 20
-{% if cookiecutter.framework != "none" %}
+{% if cookiecutter.__server == "granian" %}
 
 
 def test_one_worker_per_cpu_without_a_memory_limit() -> None:

@@ -6,11 +6,13 @@ image runs unchanged on a laptop, in CI and in production.
 
 from __future__ import annotations
 
+{% block imports %}
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+{% endblock %}
 
 DEFAULT_PORT = {{ cookiecutter.port }}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -39,6 +41,9 @@ class Settings:
     access_log: bool = False
     # All interfaces in a container (Docker publishes the port); `make dev` uses loopback.
     host: str = "0.0.0.0"  # noqa: S104
+{# A framework's config.py (_frameworks/<framework>/) extends this one: its own settings
+   go in `fields` and `values`, their parsers in `parsers`. #}
+{% block fields %}{% endblock %}
 
 
 def cpu_count(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
@@ -133,22 +138,6 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
         header_timeout=env_int(environ, "HEADER_TIMEOUT", 10, 1, 60),
         access_log=env_flag(environ, "ACCESS_LOG", False),
         host=env_host(environ, "HOST", "0.0.0.0"),  # noqa: S104
+{% block values %}{% endblock %}
     )
-
-
-# GET /debug/sleep?seconds=N answers after N seconds, so a deployment can check
-# that a stop lets in-flight requests finish. Off unless DEBUG_ENDPOINTS=1.
-MAX_DEBUG_SLEEP = 30.0
-
-
-def debug_endpoints_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    # Read at each request, so a bad value means "off" rather than an error.
-    return environ.get("DEBUG_ENDPOINTS", "").strip().lower() in TRUE_VALUES
-
-
-def debug_sleep_seconds(raw: str | float | None) -> float:
-    """The requested delay, within 0 to MAX_DEBUG_SLEEP; ValueError if it is not a number."""
-    seconds = float(1.0 if raw is None else raw)
-    if not math.isfinite(seconds):
-        raise ValueError(f"not a finite number of seconds: {raw!r}")
-    return min(max(seconds, 0.0), MAX_DEBUG_SLEEP)
+{% block parsers %}{% endblock %}

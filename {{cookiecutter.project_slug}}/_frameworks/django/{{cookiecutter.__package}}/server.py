@@ -1,7 +1,7 @@
 {% extends "granian_server.py.j2" %}
 {% set interface = "wsgi" %}
 {% set target = "wsgi:application" %}
-{% set worker_mib = 34 %}
+{% set worker_mib = cookiecutter._framework_worker_mib.django %}
 {% block imports %}
 import logging
 import multiprocessing
@@ -14,10 +14,10 @@ from .config import Settings
 log = logging.getLogger(__name__)
 {% endblock %}
 {% block helpers %}
-def prepare_environment(environ: dict[str, str]) -> None:
+def prepare_environment(environ: dict[str, str], settings: Settings) -> None:
     """Settings Django needs before start-up that the deployment may not have given."""
     environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.settings")
-    if not config.env_flag(environ, "DJANGO_DEBUG", False) and not environ.get("DJANGO_SECRET_KEY"):
+    if not settings.django_debug and not settings.django_secret_key:
         # One random key for all workers of this container. Nothing in the
         # template signs data yet; once something does, set a stable key.
         environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
@@ -43,8 +43,7 @@ def migrate() -> bool:
 {% endblock %}
 {% block before_exec %}
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    run_migrations = config.env_flag(os.environ, "RUN_MIGRATIONS", False)
-    prepare_environment(os.environ)
-    if run_migrations and not migrate():
+    prepare_environment(os.environ, settings)
+    if settings.run_migrations and not migrate():
         return 1
 {% endblock %}

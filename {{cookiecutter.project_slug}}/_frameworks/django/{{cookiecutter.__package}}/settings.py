@@ -1,33 +1,25 @@
-"""Django settings, all read from the environment.
+"""Django settings, from the environment as config.py reads and checks it.
 
 DEBUG is off unless DJANGO_DEBUG=1. With DEBUG off, DJANGO_SECRET_KEY must be
 set: the container entrypoint generates a per-container key when it is not, and
 anything else (manage.py, a bare granian) refuses to start without one.
 """
 
-import os
-from pathlib import Path
-
 from django.core.exceptions import ImproperlyConfigured
 
-from .config import env_flag
+from . import config
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS = config.from_env()
 
-DEBUG = env_flag(os.environ, "DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+DEBUG = SETTINGS.django_debug
+SECRET_KEY = SETTINGS.django_secret_key
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - DEBUG only, never in production
 
 # /health and /ready answer any Host (see middleware.py); every other path needs one of these.
-ALLOWED_HOSTS = [
-    *(host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host.strip()),
-    "localhost",
-    "127.0.0.1",
-    "[::1]",
-]
+ALLOWED_HOSTS = [*SETTINGS.django_allowed_hosts, "localhost", "127.0.0.1", "[::1]"]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -49,7 +41,7 @@ WSGI_APPLICATION = "{{ cookiecutter.__package }}.wsgi.application"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DJANGO_DATABASE_PATH", str(BASE_DIR / "db.sqlite3")),
+        "NAME": SETTINGS.django_database_path,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -61,7 +53,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "info").upper()},
+    "root": {"handlers": ["console"], "level": SETTINGS.log_level.upper()},
     # One line per 4xx ("Not Found: /x") is the access log's job (ACCESS_LOG=1), not an
     # application warning: a scanner would otherwise fill the log. 5xx errors still log.
     "loggers": {"django.request": {"level": "ERROR"}},

@@ -5,5 +5,4 @@ from . import views
 # /health and /ready are answered by middleware.probes_and_hosts, before the Host check.
 urlpatterns = [
     path("", views.index),
-    path("debug/sleep", views.debug_sleep),
 ]

@@ -1,12 +1,10 @@
 """HTTP endpoints of the service."""
 
-import time
-
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from . import SERVICE_NAME, __version__, config
+from . import SERVICE_NAME, __version__
 
 
 @require_safe
@@ -29,15 +27,3 @@ def ready(request: HttpRequest) -> JsonResponse:
     except Exception:  # any database failure means "not ready"
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ready"})
-
-
-@require_safe
-def debug_sleep(request: HttpRequest) -> JsonResponse | HttpResponseBadRequest:
-    if not config.debug_endpoints_enabled():
-        raise Http404
-    try:
-        delay = config.debug_sleep_seconds(request.GET.get("seconds"))
-    except ValueError:
-        return HttpResponseBadRequest("seconds must be a number")
-    time.sleep(delay)
-    return JsonResponse({"slept": delay})

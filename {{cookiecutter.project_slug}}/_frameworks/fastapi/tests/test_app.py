@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -8,4 +6,6 @@ from {{ cookiecutter.__package }}.app import app
 from {{ cookiecutter.__package }}.headers import SECURITY_HEADERS
 
 client = TestClient(app)
+{% set json = "response.json()" %}
+{% set body = "content" %}
 {% include "client_tests.py.j2" %}

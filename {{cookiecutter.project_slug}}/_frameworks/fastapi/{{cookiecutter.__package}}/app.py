@@ -1,17 +1,13 @@
 """HTTP endpoints of the service."""
 
-import asyncio
-import os
-
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import SERVICE_NAME, __version__, config
 from .headers import SECURITY_HEADERS
 
-# The interactive docs (/docs, /redoc, /openapi.json) publish every route and model, and
-# load scripts from a CDN: off in the image unless API_DOCS=1 (checked at start-up).
-API_DOCS = config.env_flag(os.environ, "API_DOCS", False)
+# The interactive docs: off unless API_DOCS=1 (config.py says why).
+API_DOCS = config.from_env().api_docs
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 app = FastAPI(
@@ -67,15 +63,3 @@ async def health() -> dict[str, str]:
 async def ready() -> dict[str, str]:
     """The service can take traffic: the readiness probe. Add checks of what it depends on."""
     return {"status": "ready"}
-
-
-@app.get("/debug/sleep", include_in_schema=False)
-async def debug_sleep(seconds: float = 1.0) -> dict[str, float]:
-    if not config.debug_endpoints_enabled():
-        raise HTTPException(status_code=404, detail="Not Found")
-    try:
-        delay = config.debug_sleep_seconds(seconds)
-    except ValueError as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
-    await asyncio.sleep(delay)
-    return {"slept": delay}

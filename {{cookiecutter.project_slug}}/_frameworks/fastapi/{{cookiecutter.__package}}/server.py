@@ -1,7 +1,7 @@
 {% extends "granian_server.py.j2" %}
 {% set interface = "asgi" %}
 {% set target = "app:app" %}
-{% set worker_mib = 36 %}
+{% set worker_mib = cookiecutter._framework_worker_mib.fastapi %}
 {% block imports %}
 import multiprocessing
 import os

@@ -1,10 +1,8 @@
 """HTTP endpoints of the service."""
 
-import time
+from flask import Flask, Response
 
-from flask import Flask, Response, abort, request
-
-from . import SERVICE_NAME, __version__, config
+from . import SERVICE_NAME, __version__
 from .headers import SECURITY_HEADERS
 
 app = Flask(__name__)
@@ -33,15 +31,3 @@ def health() -> dict[str, str]:
 def ready() -> dict[str, str]:
     """The service can take traffic: the readiness probe. Add checks of what it depends on."""
     return {"status": "ready"}
-
-
-@app.get("/debug/sleep")
-def debug_sleep() -> dict[str, float]:
-    if not config.debug_endpoints_enabled():
-        abort(404)
-    try:
-        delay = config.debug_sleep_seconds(request.args.get("seconds"))
-    except ValueError:
-        abort(400)
-    time.sleep(delay)
-    return {"slept": delay}

@@ -366,13 +366,17 @@ def test_connections_beyond_the_cap_are_closed_at_once() -> None:
                 client.close()
 
 
-def test_at_most_threads_requests_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEBUG_ENDPOINTS", "1")
-    with running(threads=2) as server:
+def test_at_most_threads_requests_run_at_once() -> None:
+    class Slow(Handler):
+        def do_GET(self) -> None:  # noqa: N802 - overrides Handler.do_GET
+            time.sleep(0.3)
+            super().do_GET()
+
+    with running(Slow, threads=2) as server:
         started = time.monotonic()
         clients = [socket.create_connection(server.server_address, timeout=5) for _ in range(6)]
         for client in clients:
-            client.sendall(request("/debug/sleep?seconds=0.3"))
+            client.sendall(request("/health"))
         answers = [read_to_end(client) for client in clients]
         elapsed = time.monotonic() - started
         for client in clients:
@@ -414,19 +418,6 @@ def test_in_flight_requests_finish_before_the_server_closes() -> None:
     server.server_close()
     client.join(timeout=5)
     assert results == [(200, {"status": "ok"})]
-
-
-def test_debug_sleep_is_off_by_default(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DEBUG_ENDPOINTS", raising=False)
-    assert get(base_url + "/debug/sleep?seconds=0")[0] == 404
-
-
-def test_debug_sleep_answers_after_the_delay(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DEBUG_ENDPOINTS", "1")
-    started = time.monotonic()
-    assert get(base_url + "/debug/sleep?seconds=0.2") == (200, {"slept": 0.2})
-    assert time.monotonic() - started >= 0.2
-    assert get(base_url + "/debug/sleep?seconds=soon")[0] == 400
 
 
 def test_requests_go_to_the_access_log(base_url: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -10,16 +10,14 @@ import io
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
 from email.parser import Parser
 from email.utils import formatdate
 from http import HTTPStatus
 from http.client import HTTPMessage
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs
 
-from . import SERVICE_NAME, __version__, config
+from . import SERVICE_NAME, __version__
 from .headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -200,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.command in ALLOWED_METHODS:
             return True
         path = self.path.partition("?")[0]
-        if path in ROUTES or (path == "/debug/sleep" and config.debug_endpoints_enabled()):
+        if path in ROUTES:
             status, allow = HTTPStatus.METHOD_NOT_ALLOWED, ", ".join(ALLOWED_METHODS)
             self.send_json(status, error_body(status), ("Allow", allow))
         else:
@@ -208,26 +206,14 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def do_GET(self) -> None:
-        path, _, query = self.path.partition("?")
-        route = ROUTES.get(path)
-        if path == "/debug/sleep" and config.debug_endpoints_enabled():
-            self.debug_sleep(parse_qs(query).get("seconds", [None])[0])
-        elif route is None:
+        route = ROUTES.get(self.path.partition("?")[0])
+        if route is None:
             self.send_json(HTTPStatus.NOT_FOUND, error_body(HTTPStatus.NOT_FOUND))
         else:
             self.send_json(HTTPStatus.OK, route())
 
     def do_HEAD(self) -> None:
         self.do_GET()  # send_json leaves the body out
-
-    def debug_sleep(self, seconds: str | None) -> None:
-        try:
-            delay = config.debug_sleep_seconds(seconds)
-        except ValueError:
-            self.send_json(HTTPStatus.BAD_REQUEST, {"detail": "seconds must be a number"})
-            return
-        time.sleep(delay)
-        self.send_json(HTTPStatus.OK, {"slept": delay})
 
     def send_json(self, status: HTTPStatus, body: dict[str, object], *headers: tuple[str, str]) -> None:
         data = json.dumps(body).encode()
