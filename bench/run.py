@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
@@ -51,8 +52,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+from measure import bake, build_steps, parse_wrk, step_counts, wrk_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -61,6 +65,7 @@ DEFAULT_OUT = BENCH / "results" / "latest.json"
 
 FRAMEWORKS = ["fastapi", "flask", "django", "none"]
 VARIANTS = ["template", "tutorial", "docker-init"]
+PHASES = ["cold", "rebuild", "runtime"]
 PYTHON = "3.14"
 PORT = 8000
 BASE_IMAGE = f"python:{PYTHON}-slim"
@@ -135,18 +140,6 @@ class Variant:
         return seconds, result.stderr
 
 
-def steps_run(progress: str) -> tuple[int, int]:
-    """(steps executed, steps from the cache) in a BuildKit plain progress log."""
-    names, cached = {}, set()
-    for line in progress.splitlines():
-        if match := re.match(r"#(\d+) \[(?!internal)", line):
-            names[match[1]] = line
-        elif match := re.match(r"#(\d+) CACHED\s*$", line):
-            cached.add(match[1])
-    executed = [n for n in names if n not in cached and " FROM " not in names[n]]
-    return len(executed), len(cached & set(names))
-
-
 def image_size(image: str) -> int:
     return int(sh("docker", "image", "inspect", "--format", "{{.Size}}", image).stdout.strip())
 
@@ -208,34 +201,14 @@ class Poller(threading.Thread):
             self.done.wait(POLL_INTERVAL)
 
 
-def parse_duration_ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if not match:
-        raise ValueError(f"unknown wrk duration {text!r}")
-    return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[match[2]]
-
-
 def wrk(port: int, seconds: int) -> dict:
-    result = sh(
-        "wrk", f"--threads={WRK_THREADS}", f"--connections={WRK_CONNECTIONS}", f"--duration={seconds}s",
-        f"--timeout={WRK_TIMEOUT}", "--latency", f"http://127.0.0.1:{port}/",
-        timeout=seconds + 60,
-    )  # fmt: skip
-    out = result.stdout
-    parsed = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "requests": int(re.search(r"(\d+) requests in", out)[1]),
-        "p50_ms": parse_duration_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
-        "p99_ms": parse_duration_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
-        "socket_errors": 0,
-        "non_2xx": 0,
-    }
-    if errors := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        parsed["socket_errors"] = sum(int(n) for n in errors.groups())
-        parsed["timeouts"] = int(errors[4])
-    if non_2xx := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        parsed["non_2xx"] = int(non_2xx[1])
-    return parsed
+    """One wrk run against GET /, under the keys the results have always used."""
+    command = wrk_command(
+        port, seconds, connections=WRK_CONNECTIONS, threads=WRK_THREADS, timeout=WRK_TIMEOUT
+    )
+    numbers = dataclasses.asdict(parse_wrk(sh(*command, timeout=seconds + 60).stdout))
+    del numbers["output"]
+    return {"rps": numbers.pop("requests_per_second"), **numbers}
 
 
 def parse_memory(text: str) -> int:
@@ -389,29 +362,7 @@ def template_state() -> dict:
 # ---- the run -------------------------------------------------------------------------------
 
 
-def bake(framework: str, workdir: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    config = workdir / "cookiecutter-config.yaml"
-    config.write_text(f"replay_dir: {workdir / 'replay'}\n", encoding="utf-8")
-    output = workdir / framework
-    path = cookiecutter(
-        str(ROOT),
-        no_input=True,
-        output_dir=str(output),
-        config_file=str(config),
-        extra_context={"framework": framework, "python_version": PYTHON, "port": str(PORT)},
-    )
-    return Path(path)
-
-
-def summary(values: list[float]) -> str:
-    if not values:
-        return "-"
-    return f"median {statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g})"
-
-
-def main() -> int:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -420,152 +371,181 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="wrk warm-up seconds first (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run, wrk 3 s, warm-up 1 s")
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=FRAMEWORKS)
-    parser.add_argument(
-        "--phases", nargs="+", choices=["cold", "rebuild", "runtime"], default=["cold", "rebuild", "runtime"]
-    )
+    parser.add_argument("--phases", nargs="+", choices=PHASES, default=PHASES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default {DEFAULT_OUT})")
     parser.add_argument("--no-report", action="store_true", help="do not regenerate docs/benchmarks.*")
     parser.add_argument("--note", default="", help="free text stored with the results and shown in the doc")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.duration, args.warmup = 1, 3, 1
-
-    for tool in ("docker", "wrk"):
+    for tool, package in (("docker", "docker.io"), ("wrk", "wrk")):
         if shutil.which(tool) is None:
-            parser.error(
-                f"{tool} is not installed (apt-get install -y {'docker.io' if tool == 'docker' else tool})"
-            )
-    sh("docker", "image", "inspect", BASE_IMAGE)
+            parser.error(f"{tool} is not installed (apt-get install -y {package})")
+    return args
 
-    run_id = f"bench-{uuid.uuid4().hex[:8]}"
-    started_at = datetime.now(UTC)
-    started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-"))
-    log(f"{run_id}: {args.runs} run(s), frameworks {' '.join(args.frameworks)}, work dir {workdir}")
-    variants: dict[str, dict[str, Variant]] = {}
-    results: dict = {}
-    sequence: list[dict] = []
 
-    def note(phase: str, run: int, variant: Variant, **values: object) -> None:
+class Run:
+    """One run: its id, clock and work directory, the variants it builds, what it measured."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.id = f"bench-{uuid.uuid4().hex[:8]}"
+        self.started_at = datetime.now(UTC)
+        self.started = time.monotonic()
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"{self.id}-"))
+        self.variants: list[Variant] = []
+        self.results: dict = {}
+        self.sequence: list[dict] = []
+
+    def bake(self, framework: str) -> None:
+        """The framework's project, once; all three variants build from it."""
+        project = bake(
+            ROOT, self.workdir / framework, framework=framework, python_version=PYTHON, port=str(PORT)
+        )
+        self.variants += [Variant(framework, name, project, self.id) for name in VARIANTS]
+        self.results[framework] = {
+            "project": project.name,
+            "versions": pins(project / "requirements.txt"),
+            "variants": {name: {} for name in VARIANTS},
+        }
+
+    def rounds(self) -> Iterator[tuple[int, Variant]]:
+        """(run, variant) in the alternating order: every variant once, then the next run."""
+        for run in range(1, self.args.runs + 1):
+            for variant in self.variants:
+                yield run, variant
+
+    def note(self, phase: str, run: int, variant: Variant, **values: object) -> None:
         entry = {"phase": phase, "run": run, "framework": variant.framework, "variant": variant.name}
-        entry["at_s"] = round(time.monotonic() - started, 3)
-        entry.update(values)
-        sequence.append(entry)
-        results[variant.framework]["variants"][variant.name].setdefault(phase, []).append(values)
+        entry["at_s"] = round(time.monotonic() - self.started, 3)
+        self.sequence.append({**entry, **values})
+        self.results[variant.framework]["variants"][variant.name].setdefault(phase, []).append(values)
 
+
+def cold_builds(run: Run, base_size: int) -> None:
+    """Cold builds, alternating; the image of each is also the one that is sized."""
+    for number, variant in run.rounds():
+        clear_cache_mounts()
+        seconds, _ = variant.build("--no-cache")
+        added = image_size(variant.tag) - base_size
+        run.note("cold", number, variant, seconds=seconds, bytes_added=added)
+        log(f"cold    run {number} {variant.framework:8} {variant.name:12} {seconds:6.2f} s {added:>12,} B")
+
+
+def rebuilds(run: Run, base_size: int) -> None:
+    """Rebuilds after a one-line code change, layer cache warm."""
+    for number, variant in run.rounds():
+        init = variant.project / PACKAGE / "__init__.py"
+        with init.open("a", encoding="utf-8") as handle:
+            handle.write(f"# bench: a one-line code change, {secrets.token_hex(8)}\n")
+        seconds, progress = variant.build()
+        executed, cached = step_counts(build_steps(progress))
+        added = image_size(variant.tag) - base_size
+        run.note("rebuild", number, variant, seconds=seconds, steps_run=executed, steps_cached=cached,
+                 bytes_added=added)  # fmt: skip
+        log(f"rebuild run {number} {variant.framework:8} {variant.name:12} {seconds:6.2f} s "
+            f"({executed} steps run, {cached} cached)")  # fmt: skip
+
+
+def runtimes(run: Run) -> None:
+    """Start, load, stop, alternating."""
+    for number, variant in run.rounds():
+        name = f"{run.id}-{variant.framework}-{variant.name}-{number}"
+        try:
+            record = lifecycle(variant, name, run.args.warmup, run.args.duration)
+        except (RuntimeError, ValueError) as error:
+            log(f"runtime run {number} {variant.framework} {variant.name} FAILED: {error}")
+            record = {"error": str(error)[-2000:]}
+        run.note("runtime", number, variant, **record)
+        if "error" not in record:
+            log(
+                f"runtime run {number} {variant.framework:8} {variant.name:12} "
+                f"start {record['start_to_200_s']:.2f} s, "
+                f"idle {record['idle_memory_bytes'] / 2**20:.1f} MiB, {record['rps']:8.0f} req/s, "
+                f"p99 {record['p99_ms']:.1f} ms, "
+                f"stop {record['stop_s']:.2f} s (exit {record['exit_code']})"
+            )
+
+
+def measure_all(run: Run, base_size: int) -> None:
+    """The phases asked for, in order; without the cold phase the images are built once, warm."""
+    if "cold" in run.args.phases:
+        cold_builds(run, base_size)
+    else:  # the later phases need images and a warm layer cache
+        for variant in run.variants:
+            variant.build()
+    for variant in run.variants:
+        found = run.results[variant.framework]
+        found.setdefault("app_dir", {})[variant.name] = app_listing(variant.tag)
+        found.setdefault("command", {})[variant.name] = image_command(variant.tag)
+    if "rebuild" in run.args.phases:
+        rebuilds(run, base_size)
+    if "runtime" in run.args.phases:
+        runtimes(run)
+
+
+def settings(args: argparse.Namespace, base_size: int) -> dict:
+    return {
+        "runs": args.runs,
+        "phases": args.phases,
+        "frameworks": args.frameworks,
+        "python": PYTHON,
+        "port": PORT,
+        "base_image": BASE_IMAGE,
+        "base_image_bytes": base_size,
+        "wrk": {
+            "threads": WRK_THREADS,
+            "connections": WRK_CONNECTIONS,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "timeout": WRK_TIMEOUT,
+            "path": "/",
+        },
+        "poll_interval_s": POLL_INTERVAL,
+        "stop_timeout_s": STOP_TIMEOUT,
+        "idle_memory": {"wait_s": IDLE_WAIT, "samples": IDLE_SAMPLES, "source": "docker stats"},
+        "run_env": {fw: sorted(env) for fw, env in RUN_ENV.items()},
+    }
+
+
+def document(run: Run, base_size: int, uv_version: str) -> dict:
+    """The results file: the run's settings, the machine, the versions, every measurement."""
+    return {
+        "schema": 1,
+        "run_id": run.id,
+        "started": run.started_at.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.monotonic() - run.started, 1),
+        "command": shlex.join(["python", "bench/run.py", *sys.argv[1:]]),
+        "note": run.args.note,
+        "settings": settings(run.args, base_size),
+        "machine": machine(),
+        "versions": versions(uv_version),
+        "template": template_state(),
+        "frameworks": run.results,
+        "sequence": run.sequence,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    sh("docker", "image", "inspect", BASE_IMAGE)
+    run = Run(args)
+    log(f"{run.id}: {args.runs} run(s), frameworks {' '.join(args.frameworks)}, work dir {run.workdir}")
     try:
         for framework in args.frameworks:
-            project = bake(framework, workdir)
-            variants[framework] = {name: Variant(framework, name, project, run_id) for name in VARIANTS}
-            results[framework] = {
-                "project": project.name,
-                "versions": pins(project / "requirements.txt"),
-                "variants": {name: {} for name in VARIANTS},
-            }
-        uv_version = re.search(
-            r"^ARG UV_VERSION=(\S+)", (next(iter(variants.values()))["template"].dockerfile).read_text(), re.M
-        )[1]
+            run.bake(framework)
+        dockerfile = run.variants[0].project / "Dockerfile"
+        uv_version = re.search(r"^ARG UV_VERSION=(\S+)", dockerfile.read_text(), re.M)[1]
         base_size = image_size(BASE_IMAGE)
-        every = [v for framework in args.frameworks for v in variants[framework].values()]
-
-        # Cold builds, alternating; the image of each is also the one that is sized.
-        if "cold" in args.phases:
-            for run in range(1, args.runs + 1):
-                for variant in every:
-                    clear_cache_mounts()
-                    seconds, progress = variant.build("--no-cache")
-                    added = image_size(variant.tag) - base_size
-                    note("cold", run, variant, seconds=seconds, bytes_added=added)
-                    log(
-                        f"cold    run {run} {variant.framework:8} {variant.name:12} {seconds:6.2f} s "
-                        f"{added:>12,} B"
-                    )
-        else:  # the later phases need images and a warm layer cache
-            for variant in every:
-                variant.build()
-
-        for variant in every:
-            results[variant.framework].setdefault("app_dir", {})[variant.name] = app_listing(variant.tag)
-            results[variant.framework].setdefault("command", {})[variant.name] = image_command(variant.tag)
-
-        # Rebuilds after a one-line code change, layer cache warm.
-        if "rebuild" in args.phases:
-            for run in range(1, args.runs + 1):
-                for variant in every:
-                    init = variant.project / PACKAGE / "__init__.py"
-                    with init.open("a", encoding="utf-8") as handle:
-                        handle.write(f"# bench: a one-line code change, {secrets.token_hex(8)}\n")
-                    seconds, progress = variant.build()
-                    executed, cached = steps_run(progress)
-                    added = image_size(variant.tag) - base_size
-                    note("rebuild", run, variant, seconds=seconds, steps_run=executed, steps_cached=cached,
-                         bytes_added=added)  # fmt: skip
-                    log(f"rebuild run {run} {variant.framework:8} {variant.name:12} {seconds:6.2f} s "
-                        f"({executed} steps run, {cached} cached)")  # fmt: skip
-
-        # Start, load, stop, alternating.
-        if "runtime" in args.phases:
-            for run in range(1, args.runs + 1):
-                for variant in every:
-                    name = f"{run_id}-{variant.framework}-{variant.name}-{run}"
-                    try:
-                        record = lifecycle(variant, name, args.warmup, args.duration)
-                    except RuntimeError as error:
-                        log(f"runtime run {run} {variant.framework} {variant.name} FAILED: {error}")
-                        record = {"error": str(error)[-2000:]}
-                    note("runtime", run, variant, **record)
-                    if "error" not in record:
-                        log(f"runtime run {run} {variant.framework:8} {variant.name:12} "
-                            f"start {record['start_to_200_s']:.2f} s, "
-                            f"idle {record['idle_memory_bytes'] / 2**20:.1f} MiB, "
-                            f"{record['rps']:8.0f} req/s, "
-                            f"p99 {record['p99_ms']:.1f} ms, stop {record['stop_s']:.2f} s "
-                            f"(exit {record['exit_code']})")  # fmt: skip
-
-        finished_at = datetime.now(UTC)
-        document = {
-            "schema": 1,
-            "run_id": run_id,
-            "started": started_at.isoformat(timespec="seconds"),
-            "finished": finished_at.isoformat(timespec="seconds"),
-            "duration_s": round(time.monotonic() - started, 1),
-            "command": shlex.join(["python", "bench/run.py", *sys.argv[1:]]),
-            "note": args.note,
-            "settings": {
-                "runs": args.runs,
-                "phases": args.phases,
-                "frameworks": args.frameworks,
-                "python": PYTHON,
-                "port": PORT,
-                "base_image": BASE_IMAGE,
-                "base_image_bytes": base_size,
-                "wrk": {
-                    "threads": WRK_THREADS,
-                    "connections": WRK_CONNECTIONS,
-                    "duration_s": args.duration,
-                    "warmup_s": args.warmup,
-                    "timeout": WRK_TIMEOUT,
-                    "path": "/",
-                },
-                "poll_interval_s": POLL_INTERVAL,
-                "stop_timeout_s": STOP_TIMEOUT,
-                "idle_memory": {"wait_s": IDLE_WAIT, "samples": IDLE_SAMPLES, "source": "docker stats"},
-                "run_env": {fw: sorted(env) for fw, env in RUN_ENV.items()},
-            },
-            "machine": machine(),
-            "versions": versions(uv_version),
-            "template": template_state(),
-            "frameworks": results,
-            "sequence": sequence,
-        }
+        measure_all(run, base_size)
+        results = document(run, base_size, uv_version)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        log(f"wrote {args.out} after {document['duration_s']:.0f} s")
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        log(f"wrote {args.out} after {results['duration_s']:.0f} s")
     finally:
-        cleanup(run_id, variants, workdir)
-
+        cleanup(run)
     if not args.no_report:
-        sys.path.insert(0, str(BENCH))
         import report
 
         report.main([str(args.out)])
@@ -585,24 +565,23 @@ def image_command(image: str) -> list[str]:
     return (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
 
 
-def cleanup(run_id: str, variants: dict[str, dict[str, Variant]], workdir: Path) -> None:
+def cleanup(run: Run) -> None:
     containers = sh(
-        "docker", "ps", "--all", "--quiet", "--filter", f"name=^{run_id}-", check=False
+        "docker", "ps", "--all", "--quiet", "--filter", f"name=^{run.id}-", check=False
     ).stdout.split()
     if containers:
         sh("docker", "rm", "--force", *containers, check=False)
-    for by_name in variants.values():
-        for variant in by_name.values():
-            sh("docker", "rmi", "--force", variant.tag, check=False)
-            for image_id in variant.image_ids:
-                # Only images nobody else has tagged: a build identical to one of the test
-                # suite's (same layers, same id) must not lose the suite's tag.
-                tags = sh("docker", "image", "inspect", "-f", "{{len .RepoTags}}", image_id, check=False)
-                if tags.returncode == 0 and tags.stdout.strip() == "0":
-                    sh("docker", "rmi", image_id, check=False)
+    for variant in run.variants:
+        sh("docker", "rmi", "--force", variant.tag, check=False)
+        for image_id in variant.image_ids:
+            # Only images nobody else has tagged: a build identical to one of the test
+            # suite's (same layers, same id) must not lose the suite's tag.
+            tags = sh("docker", "image", "inspect", "-f", "{{len .RepoTags}}", image_id, check=False)
+            if tags.returncode == 0 and tags.stdout.strip() == "0":
+                sh("docker", "rmi", image_id, check=False)
     with contextlib.suppress(OSError):
-        shutil.rmtree(workdir)
-    log(f"removed the {run_id} containers, images and {workdir}")
+        shutil.rmtree(run.workdir)
+    log(f"removed the {run.id} containers, images and {run.workdir}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""What the bench and the test suite both read: wrk's output, BuildKit's log, a baked project.
+
+One definition of each, shared by bench/run.py and the tests. Standard library only at module
+level (cookiecutter is imported by `bake` when it runs), and every function but `bake` is a
+pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# wrk's latency units, in milliseconds.
+WRK_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+@dataclass(frozen=True)
+class Wrk:
+    """One wrk run: its totals, its --latency percentiles in ms, its errors, and its output."""
+
+    requests: int
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    socket_errors: int  # connect + read + write + timeout
+    timeouts: int
+    non_2xx: int  # wrk's "Non-2xx or 3xx responses"
+    output: str
+
+
+def wrk_command(
+    port: int, seconds: int, *, connections: int, threads: int = 2, timeout: str = "5s", path: str = "/"
+) -> list[str]:
+    """wrk with --latency against http://127.0.0.1:{port}{path}."""
+    return [
+        "wrk", f"--threads={threads}", f"--connections={connections}", f"--duration={seconds}s",
+        f"--timeout={timeout}", "--latency", f"http://127.0.0.1:{port}{path}",
+    ]  # fmt: skip
+
+
+def latency_ms(output: str, percentile: int) -> float | None:
+    """A percentile from wrk's --latency distribution, in ms; None if the line is missing."""
+    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+    return float(match[1]) * WRK_UNITS_MS[match[2]] if match else None
+
+
+def parse_wrk(output: str) -> Wrk:
+    """wrk's stdout; ValueError (with the output) if it has no totals or no 99th percentile."""
+    requests = re.search(r"(\d+) requests in", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = latency_ms(output, 99)
+    if not (requests and rps and p99 is not None):
+        raise ValueError(f"not the output of wrk --latency:\n{output}")
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    counts = [int(number) for number in errors.groups()] if errors else [0, 0, 0, 0]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return Wrk(
+        requests=int(requests[1]),
+        requests_per_second=float(rps[1]),
+        p50_ms=latency_ms(output, 50) or 0.0,
+        p99_ms=p99,
+        socket_errors=sum(counts),
+        timeouts=counts[3],
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        output=output,
+    )
+
+
+def build_steps(progress: str) -> dict[str, bool]:
+    """BuildKit plain progress: each step's name ("[stage 2/4] RUN ...") -> whether it was CACHED."""
+    names: dict[str, str] = {}
+    cached: set[str] = set()
+    for line in progress.splitlines():
+        if match := re.match(r"#(\d+) (\[.*)", line):
+            names[match[1]] = match[2]
+        elif match := re.match(r"#(\d+) CACHED\s*$", line):
+            cached.add(match[1])
+    return {name: number in cached for number, name in names.items()}
+
+
+def step_counts(steps: dict[str, bool]) -> tuple[int, int]:
+    """(steps executed, steps cached) among the Dockerfile's own: no [internal] step counts,
+    and a FROM that was not cached is not counted as executed (it only names the base)."""
+    own = {name: cached for name, cached in steps.items() if not name.startswith("[internal]")}
+    executed = [name for name, cached in own.items() if not cached and " FROM " not in name]
+    return len(executed), sum(own.values())
+
+
+def bake(template: Path, output_dir: Path, **answers: str) -> Path:
+    """The project cookiecutter generates from `template` with `answers`, without prompting.
+
+    Its replay file goes to output_dir/replay, not to the home directory."""
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config = output_dir / "cookiecutter-config.yaml"
+    # A JSON string is a valid YAML scalar, whatever the path holds.
+    config.write_text(f"replay_dir: {json.dumps(str(output_dir / 'replay'))}\n", encoding="utf-8")
+    project = cookiecutter(
+        str(template),
+        no_input=True,
+        output_dir=str(output_dir),
+        config_file=str(config),
+        extra_context=answers,
+    )
+    return Path(project)
