@@ -21,9 +21,13 @@ FRAMEWORKS_DIR = "_frameworks"
 JINJA_RE = re.compile(r"\{(\{|%|#)")  # written so that Jinja does not see a tag here
 # Braces that belong in the output: GitHub Actions expressions and Go templates (docker -f).
 INTENDED_BRACES_RE = re.compile(r"\$\{\{.*?\}\}|\{\{\.[\w.]+\}\}")
-# A locked requirement: name==version, an optional environment marker, then its hashes.
-PIN_RE = re.compile(r"(?P<pin>[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*)(?: ?;[^\\]+?)?")
+# A locked requirement: name==version and an optional environment marker (its hashes follow).
+PIN_RE = re.compile(
+    r"(?P<pin>[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][A-Za-z0-9.+!-]*)"
+    r"(?: ?; ?(?P<marker>[^\\]+?))?"
+)
 HASH_RE = re.compile(r"--hash=sha256:[0-9a-f]{64}")
+# The free-text answers (the pre-generation hook's FREE_TEXT; each hook runs on its own).
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # Files that exist only when their option is on.
 OPTIONAL_FILES = {
@@ -88,16 +92,17 @@ def answer_forms(answers: dict) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+def has_leftover(text: str, forms: list[str]) -> bool:
+    """Whether `text` holds unrendered Jinja once the answers' `forms` (answer_forms) are removed."""
+    for form in forms:
+        text = text.replace(form, "")
+    return JINJA_RE.search(INTENDED_BRACES_RE.sub("", text)) is not None
+
+
 def find_leftovers(root: Path, answers: dict) -> list[str]:
     """Files with unrendered Jinja, ignoring the user's own answers (which may contain braces)."""
     forms = answer_forms(answers)
-    found = []
-    for path, text in text_files(root):
-        for form in forms:
-            text = text.replace(form, "")
-        if JINJA_RE.search(INTENDED_BRACES_RE.sub("", text)):
-            found.append(str(path.relative_to(root)))
-    return found
+    return [str(path.relative_to(root)) for path, text in text_files(root) if has_leftover(text, forms)]
 
 
 def check_python_compiles(root: Path) -> None:
@@ -152,6 +157,14 @@ def check_requirements(text: str, name: str) -> list[str]:
     return pins
 
 
+def check_runtime_packages(framework: str, pins: list[str]) -> None:
+    """`none` runs on the standard library alone; every other framework needs its packages."""
+    if framework == "none" and pins:
+        raise Broken(f"requirements.txt: framework 'none' must have no packages, found {pins}")
+    if framework != "none" and not pins:
+        raise Broken(f"requirements.txt: no packages for framework {framework!r}")
+
+
 def validate(root: Path, answers: dict) -> None:
     leftovers = find_leftovers(root, answers)
     if leftovers:
@@ -160,10 +173,7 @@ def validate(root: Path, answers: dict) -> None:
     dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
     check_dockerfile(dockerfile, answers["python_version"], str(answers["port"]), answers["__package"])
     runtime = check_requirements((root / "requirements.txt").read_text(encoding="utf-8"), "requirements.txt")
-    if answers["framework"] == "none" and runtime:
-        raise Broken(f"requirements.txt: framework 'none' must have no packages, found {runtime}")
-    if answers["framework"] != "none" and not runtime:
-        raise Broken(f"requirements.txt: no packages for framework {answers['framework']!r}")
+    check_runtime_packages(answers["framework"], runtime)
     check_requirements((root / "requirements-dev.txt").read_text(encoding="utf-8"), "requirements-dev.txt")
 
 

@@ -31,6 +31,8 @@ SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 SLUG_MAX = 63  # a DNS label: fits Kubernetes names, hostnames and image names
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXT_LIMITS = {"project_name": 100, "description": 300, "author_name": 100, "author_email": 254}
+# The free-text answers, in prompt order (author_email also has to be an address).
+FREE_TEXT = tuple(TEXT_LIMITS)
 # Package names that would shadow a dependency or the test package.
 RESERVED_PACKAGES = frozenset(
     {"tests", "fastapi", "starlette", "pydantic", "uvicorn", "flask", "werkzeug", "jinja2"}
@@ -48,6 +50,17 @@ class Invalid(ValueError):
 
 def version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
+
+
+def supports(framework: str, python: str, minimums: dict[str, str]) -> bool:
+    """Whether `framework` runs on Python `python`, given each framework's minimum (none: any)."""
+    minimum = minimums.get(framework)
+    return not minimum or version_tuple(python) >= version_tuple(minimum)
+
+
+def flags(options: dict) -> list[str]:
+    """The yes/no options of cookiecutter.json: those whose default is a boolean."""
+    return [key for key, value in options.items() if isinstance(value, bool)]
 
 
 def check_text(field: str, value: object) -> str:
@@ -134,9 +147,9 @@ def check_python(value: object, choices: list[str]) -> str:
 
 
 def check_combination(framework: str, python: str, minimums: dict[str, str], choices: list[str]) -> None:
-    minimum = minimums.get(framework)
-    if minimum and version_tuple(python) < version_tuple(minimum):
-        works = [v for v in choices if version_tuple(v) >= version_tuple(minimum)]
+    if not supports(framework, python, minimums):
+        minimum = minimums[framework]
+        works = [v for v in choices if supports(framework, v, minimums)]
         raise Invalid(
             f"python_version: {python!r} is not supported by framework {framework!r} "
             f"(needs Python {minimum} or newer); choose one of {', '.join(works) or minimum + ' or newer'}"
@@ -151,8 +164,9 @@ def check_flag(field: str, value: object) -> bool:
 
 def validate(answers: dict, options: dict) -> list[str]:
     """Check all answers against the template's options; return warnings or raise Invalid."""
-    for field in ("project_name", "description", "author_name"):
-        check_text(field, answers.get(field))
+    for field in FREE_TEXT:
+        if field != "author_email":
+            check_text(field, answers.get(field))
     check_email(answers.get("author_email"))
     check_slug(answers.get("project_slug"))
     pythons = options.get("python_version") or [answers.get("python_version")]
@@ -160,8 +174,7 @@ def validate(answers: dict, options: dict) -> list[str]:
     frameworks = options.get("framework") or [answers.get("framework")]
     framework = check_choice("framework", answers.get("framework"), frameworks)
     check_combination(framework, python, answers.get("_framework_min_python", {}), pythons)
-    flags = [key for key, value in options.items() if isinstance(value, bool)]
-    for field in flags or [key for key in answers if key.startswith("include_")]:
+    for field in flags(options) or [key for key in answers if key.startswith("include_")]:
         check_flag(field, answers.get(field))
     if answers.get("include_kubernetes") is True:
         check_namespace(answers.get("project_slug"))

@@ -8,24 +8,33 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import jinja2
+import jinja2.nodes
 import pytest
-import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from test_hooks import post
 
-from conftest import (
+from helpers import (
+    ALL_OPTION_FILES,
     COMBINATIONS,
     DEFAULT_PYTHON,
+    FLAGS,
     FRAMEWORKS,
+    FRAMEWORKS_DIR,
+    OPTION_FILES,
     OPTIONS,
     PYTHONS,
     REFUSED,
     ROOT,
+    TEMPLATE,
     answer_prompts,
+    files_of,
     newest_supported,
+    post,
+    shell_scripts,
     supported,
     tool,
+    version,
 )
 
 SHARED_FILES = {
@@ -66,35 +75,7 @@ FRAMEWORK_FILES = {
         "tests/test_settings.py",
     },
 }
-# Files of the yes/no options, all on by default.
-OPTION_FILES = {
-    "include_compose": {"compose.yaml"},
-    "include_github_actions": {
-        ".github/dependabot.yml",
-        ".github/workflows/ci.yml",
-        ".github/workflows/template-update.yml",
-    },
-    "include_pre_commit": {".pre-commit-config.yaml"},
-    "include_kubernetes": {
-        f"deploy/kubernetes/{name}.yaml"
-        for name in (
-            "kustomization",
-            "namespace",
-            "serviceaccount",
-            "deployment",
-            "service",
-            "hpa",
-            "pdb",
-            "networkpolicy",
-        )
-    },
-}
-ALL_OPTION_FILES = set().union(*OPTION_FILES.values())
 PORTS = ["8000", "8080", "80", "65535"]
-
-
-def files_of(project: Path) -> set[str]:
-    return {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
 
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -106,7 +87,9 @@ def test_framework_files_cover_every_framework() -> None:
 
 
 def test_option_files_cover_every_option() -> None:
-    assert set(OPTION_FILES) == {key for key, value in OPTIONS.items() if isinstance(value, bool)}
+    """The post-generation hook removes files for exactly the yes/no options, each at least one."""
+    assert set(OPTION_FILES) == set(FLAGS)
+    assert all(OPTION_FILES.values()), OPTION_FILES
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
@@ -115,14 +98,14 @@ def test_every_combination_bakes_clean(bake, python: str, framework: str) -> Non
     assert project.name == "acme-service"
     assert files_of(project) == SHARED_FILES | FRAMEWORK_FILES[framework] | ALL_OPTION_FILES
 
+    forms = post.answer_forms(OPTIONS)  # the default free-text answers
     for path in project.rglob("*"):
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         name = path.relative_to(project)
-        # GitHub Actions expressions and docker's Go templates are meant to be there.
-        plain = re.sub(r"\$\{\{.*?\}\}|'\{\{\.[\w.]+\}\}'", "", text)
-        assert not re.search(r"\{\{|\{%|\{#|cookiecutter", plain), f"template leftovers in {name}"
+        assert not post.has_leftover(text, forms), f"template leftovers in {name}"  # the hook's rule
+        assert "cookiecutter" not in text, f"the template's variables named in {name}"
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{name} must end with one newline"
         # Python separates top-level definitions by two blank lines; nothing else has two.
         debris = "\n\n\n\n" if path.suffix == ".py" else "\n\n\n"
@@ -133,7 +116,7 @@ def test_every_combination_bakes_clean(bake, python: str, framework: str) -> Non
     assert pyproject["project"]["requires-python"] == f">={python}"
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + python.replace(".", "")
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
-    assert f"ARG PYTHON_VERSION={python}\n" in dockerfile
+    post.check_dockerfile(dockerfile, python, OPTIONS["port"], "acme_service")  # the hook's rule
     assert "# syntax=" not in dockerfile
 
 
@@ -155,25 +138,12 @@ def test_dockerfile_passes_hadolint_and_carries_the_port(bake, framework: str, p
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
-    assert f"\nEXPOSE {port}\n" in dockerfile
-    assert f"    PORT={port}\n" in dockerfile
+    post.check_dockerfile(dockerfile, newest_supported(framework), port, "acme_service")  # the hook's rule
     assert f"docker run --rm -p 127.0.0.1:{port}:{port} acme-service" in dockerfile
     assert f"DEFAULT_PORT = {port}\n" in (project / "acme_service/config.py").read_text(encoding="utf-8")
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert f"docker run --rm -p 127.0.0.1:{port}:{port} acme-service" in readme
     assert f"curl http://127.0.0.1:{port}/health" in readme
-
-
-def shell_scripts(project: Path) -> dict[str, str]:
-    """Every piece of shell in the project: *.sh files and the `run:` steps of workflows."""
-    scripts = {str(p.relative_to(project)): p.read_text(encoding="utf-8") for p in project.rglob("*.sh")}
-    for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
-        for job_name, job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].items():
-            for number, step in enumerate(job["steps"]):
-                if "run" in step:
-                    # GitHub runs steps with `bash -e {0}`.
-                    scripts[f"{workflow.name}:{job_name}:{number}"] = "#!/bin/bash\nset -e\n" + step["run"]
-    return scripts
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -196,9 +166,8 @@ def test_requirements_are_locked_and_none_has_no_packages(bake, python: str, fra
         post.check_requirements((project / name).read_text(encoding="utf-8"), name)
         for name in ("requirements.txt", "requirements-dev.txt")
     )
-    if framework == "none":
-        assert pins == []
-    else:
+    post.check_runtime_packages(framework, pins)  # the hook's rule: none has no packages
+    if framework != "none":
         assert any(pin.startswith(f"{framework}==") for pin in pins)
         assert any(pin.startswith("granian==") for pin in pins)
     assert set(pins) <= set(dev), "the tests must run against the runtime pins"
@@ -217,7 +186,7 @@ def test_the_lock_covers_every_offered_python(bake, framework: str) -> None:
     project = bake(python_version=newest_supported(framework), framework=framework)
     makefile = (project / "Makefile").read_text(encoding="utf-8")
     offered = [py for py in PYTHONS if supported(py, framework)]
-    oldest = min(offered, key=lambda version: tuple(map(int, version.split("."))))
+    oldest = min(offered, key=version)
     assert f"LOCK_PYTHON := {oldest}\n" in makefile
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     uv_image = re.search(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.MULTILINE)
@@ -234,6 +203,106 @@ def test_a_unicode_project_name_gives_a_clean_slug(bake) -> None:
     project = bake(project_name="Café Überweisung Ünïcode")
     assert project.name == "cafe-uberweisung-unicode"
     assert (project / "cafe_uberweisung_unicode" / "__init__.py").is_file()
+
+
+# --- how the template varies by framework ----------------------------------------------------
+
+PARTIALS = ROOT / "templates"
+JINJA = jinja2.Environment()  # parsing only: no filter or extension is looked up
+
+
+def parse(path: Path) -> jinja2.nodes.Template:
+    return JINJA.parse(path.read_text(encoding="utf-8"), name=str(path.relative_to(ROOT)))
+
+
+def shared_template_files() -> list[Path]:
+    """The files every framework renders: the template directory outside _frameworks/, and the partials."""
+    shared = [p for p in TEMPLATE.rglob("*") if p.is_file() and FRAMEWORKS_DIR not in p.parents]
+    return sorted(shared + [p for p in PARTIALS.rglob("*") if p.is_file()])
+
+
+def framework_branches(tree: jinja2.nodes.Template) -> list[str]:
+    """The conditions (`if`, `elif`, inline `x if c else y`) that test the framework: they name
+    `framework` or a framework from cookiecutter.json."""
+    found = []
+    for node in tree.find_all((jinja2.nodes.If, jinja2.nodes.CondExpr)):
+        test = node.test
+        for part in [test, *test.find_all((jinja2.nodes.Name, jinja2.nodes.Getattr, jinja2.nodes.Const))]:
+            mentions = (
+                (isinstance(part, jinja2.nodes.Name) and part.name == "framework")
+                or (isinstance(part, jinja2.nodes.Getattr) and part.attr == "framework")
+                or (isinstance(part, jinja2.nodes.Const) and part.value in {"framework", *FRAMEWORKS})
+            )
+            if mentions:
+                found.append(f"line {node.lineno}")
+                break
+    return found
+
+
+def test_the_framework_branch_detector_finds_every_form() -> None:
+    for source in (
+        '{% if cookiecutter.framework == "django" %}x{% endif %}',
+        '{% if cookiecutter.__server == "granian" %}{% elif "flask" in y %}x{% endif %}',
+        "{{ 'a' if framework != 'none' else 'b' }}",
+        "{% if cookiecutter['framework'] %}x{% endif %}",
+    ):
+        assert framework_branches(JINJA.parse(source)), source
+    for source in (
+        '{% if cookiecutter.__server == "granian" %}x{% endif %}',
+        "{% if cookiecutter.include_kubernetes %}x{% endif %}",
+        "{{ cookiecutter._framework_worker_mib[cookiecutter.framework] }}",  # data, not a branch
+    ):
+        assert not framework_branches(JINJA.parse(source)), source
+
+
+def test_no_shared_file_branches_on_the_framework() -> None:
+    """A framework varies only through its files under _frameworks/; shared files may test
+    `__server` and the include_* options, never the framework's name."""
+    branching = {}
+    for path in shared_template_files():
+        found = framework_branches(parse(path))
+        if found:
+            branching[str(path.relative_to(ROOT))] = found
+    assert not branching, f"move these into _frameworks/<framework>/ (blocks): {branching}"
+
+
+def blocks(tree: jinja2.nodes.Template) -> set[str]:
+    return {block.name for block in tree.find_all(jinja2.nodes.Block)}
+
+
+def framework_overrides() -> list[tuple[str, Path]]:
+    return sorted(
+        (path.relative_to(FRAMEWORKS_DIR).parts[0], path)
+        for path in FRAMEWORKS_DIR.rglob("*")
+        if path.is_file()
+    )
+
+
+def test_framework_files_extend_their_shared_file_and_fill_only_its_blocks() -> None:
+    """A file under _frameworks/<framework>/ either replaces the shared file of its path, or
+    extends it (or one of the partials in templates/) and fills only blocks declared there."""
+    assert {framework for framework, _ in framework_overrides()} == set(FRAMEWORKS)
+    extending = 0
+    for framework, path in framework_overrides():
+        tree = parse(path)
+        extends = list(tree.find_all(jinja2.nodes.Extends))
+        if not extends:
+            assert not blocks(tree), f"{path.relative_to(ROOT)}: blocks without {{% extends %}}"
+            continue
+        extending += 1
+        own = str(path.relative_to(FRAMEWORKS_DIR / framework))
+        [parent_node] = extends
+        assert path.read_text(encoding="utf-8").startswith("{% extends "), path
+        assert isinstance(parent_node.template, jinja2.nodes.Const), path
+        parent = parent_node.template.value
+        allowed = {own: TEMPLATE / own, **{p.name: p for p in PARTIALS.glob("*.j2")}}
+        assert parent in allowed, f"{path.relative_to(ROOT)} extends {parent!r}, not its own {own!r}"
+        assert allowed[parent].is_file(), f"{path.relative_to(ROOT)}: no shared {parent!r} to extend"
+        undeclared = blocks(tree) - blocks(parse(allowed[parent]))
+        assert not undeclared, (
+            f"{path.relative_to(ROOT)} fills blocks {parent!r} does not declare: {undeclared}"
+        )
+    assert extending, "no framework file extends a shared one"
 
 
 # --- refusals ---------------------------------------------------------------------------------

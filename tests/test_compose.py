@@ -34,11 +34,9 @@ from pathlib import Path
 
 import pytest
 
-# Importing the docker tier also applies its engine check: no engine skips this module too,
-# and with REQUIRE_DOCKER=1 fails it.
-from test_docker import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get, skip_or_fail
+from engine import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get, require_engine
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.compose]
 
 UP_TIMEOUT = 720  # seconds for `up --build --wait`: a cold build (600) and the wait (120)
 WAIT_TIMEOUT = 120  # --wait-timeout: seconds for the service to become healthy once started
@@ -76,7 +74,7 @@ def compose_problem() -> str | None:
     return None
 
 
-skip_or_fail("compose", compose_problem())
+require_engine("compose", also=compose_problem)
 
 
 class ComposeProject:

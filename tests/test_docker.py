@@ -1,49 +1,50 @@
 """Docker tier: build the generated images unmodified, run them, and probe them from the host.
 
-The matrix is derived from cookiecutter.json, so a new choice is built automatically:
-every framework at the default Python (or the newest one it supports), every framework
-at the newest offered Python, and every offered Python with the dependency-free "none"
-framework. Bakes away from the default Python use a non-default port, so the port
+The matrix (engine.VARIANTS) is derived from cookiecutter.json, so a new choice is built
+automatically: every framework at the default Python (or the newest one it supports), every
+framework at the newest offered Python, and every offered Python with the dependency-free
+"none" framework. Bakes away from the default Python use a non-default port, so the port
 plumbing is exercised with every framework.
 
 Each xdist worker bakes and builds an image once per session (a repeat build in the other
-worker is a BuildKit cache hit). Every container and image gets a unique ``cctest-`` name
-and is removed by a fixture finalizer; the shared build cache is left alone.
-
-Without a reachable engine the module is skipped; with REQUIRE_DOCKER=1 it fails instead.
+worker is a BuildKit cache hit). Without a reachable engine the module is skipped; with
+REQUIRE_DOCKER=1 it fails instead.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-from conftest import (
-    DEFAULT_PYTHON,
-    FRAMEWORKS,
-    OPTIONS,
-    PYTHONS,
-    ROOT,
-    newest_supported,
-    supported,
-    version,
+from engine import (
+    BUILD_TIMEOUT,
+    DEFAULT_VARIANTS,
+    DJANGO_VARIANTS,
+    DOCKER_ENV,
+    HARDENED,
+    HEALTHY_WITHIN,
+    Container,
+    Image,
+    Scratch,
+    build,
+    docker,
+    every_image,
+    http_get,
+    published,
+    require_engine,
 )
+from measure import build_steps
 
 pytestmark = pytest.mark.docker
+require_engine()
 
 KB = 1_000
 MB = 1_000_000
@@ -57,20 +58,10 @@ SIZE_BUDGETS = {
     "none": 50 * KB,  # measured 39.7 kB: an empty venv (no activation scripts) and the package
 }
 
-SWEEP_FRAMEWORK = "none"  # no third-party dependencies: the cheapest image to build on every Python
-DEFAULT_PORT = OPTIONS["port"]
-OTHER_PORT = "8080"  # baked into every image away from the default Python
 OVERRIDE_PORT = "9090"  # given at run time with -e PORT=...
 APP_UID = "10001"
-HEALTHY_WITHIN = 30.0  # seconds from `docker run` to a `healthy` health status
 STOP_WITHIN = 2.0  # seconds for `docker stop -t 10` to return
-BUILD_TIMEOUT = 600
-COMMAND_TIMEOUT = 60
 PROJECT_TESTS_TIMEOUT = 300
-PREFIX = f"cctest-{uuid.uuid4().hex[:10]}"  # per worker: names never collide under xdist
-DOCKER_ENV = {**os.environ, "DOCKER_BUILDKIT": "1"}
-# Test traffic goes to 127.0.0.1 only, never through a proxy.
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # A throwaway image on top of the built one: the project's dev requirements go into the
 # image's own venv, and the project's tests run against the code the image carries.
@@ -94,93 +85,7 @@ CMD []
 """
 
 
-def engine_problem() -> str | None:
-    """Why no Docker engine can be used here, or None if one answers."""
-    if shutil.which("docker") is None:
-        return "the docker CLI is not installed"
-    try:
-        result = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return "`docker info` did not answer within 30 s"
-    if result.returncode != 0:
-        return f"no Docker engine reachable (`docker info`: {result.stderr.strip()[-300:]})"
-    return None
-
-
-def skip_or_fail(tier: str, problem: str | None) -> None:
-    """Skip the calling module when its engine is missing, or fail it where CI requires the tier."""
-    if problem is None:
-        return
-    if os.environ.get("REQUIRE_DOCKER") == "1":
-        pytest.fail(f"REQUIRE_DOCKER=1, but {problem}", pytrace=False)
-    pytest.skip(f"{tier} tier skipped: {problem} (REQUIRE_DOCKER=1 fails instead)", allow_module_level=True)
-
-
-skip_or_fail("docker", engine_problem())
-
-
-# ---- the matrix -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variant:
-    python: str
-    framework: str
-    port: str
-
-    def __str__(self) -> str:
-        return f"{self.framework}-py{self.python}-port{self.port}"
-
-
-def default_python(framework: str) -> str:
-    return DEFAULT_PYTHON if supported(DEFAULT_PYTHON, framework) else newest_supported(framework)
-
-
-def matrix() -> list[Variant]:
-    newest = max(PYTHONS, key=version)
-    wanted = [(default_python(fw), fw) for fw in FRAMEWORKS]
-    wanted += [(newest, fw) for fw in FRAMEWORKS if supported(newest, fw)]
-    wanted += [(py, SWEEP_FRAMEWORK) for py in PYTHONS if supported(py, SWEEP_FRAMEWORK)]
-    variants: dict[tuple[str, str], Variant] = {}
-    for python, framework in wanted:
-        port = DEFAULT_PORT if python == default_python(framework) else OTHER_PORT
-        variants.setdefault((python, framework), Variant(python, framework, port))
-    return list(variants.values())
-
-
-VARIANTS = matrix()
-DEFAULT_VARIANTS = [v for v in VARIANTS if v.python == default_python(v.framework)]
-DJANGO_VARIANTS = [v for v in VARIANTS if v.framework == "django"]
-
-
-# ---- docker helpers ---------------------------------------------------------------------------
-
-
-def docker(
-    *args: str, timeout: float = COMMAND_TIMEOUT, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False, env=DOCKER_ENV
-    )
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"`docker {' '.join(args)}` exited {result.returncode}:\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-    return result
-
-
-def build(context: Path, tag: str, *options: str) -> str:
-    """`docker build` with BuildKit; returns the plain progress log."""
-    return docker(
-        "build", "--progress=plain", "--tag", tag, *options, str(context), timeout=BUILD_TIMEOUT
-    ).stderr
+# ---- helpers ---------------------------------------------------------------------------------
 
 
 def inspect_image(image: str, template: str) -> str:
@@ -197,73 +102,6 @@ def size(image: str) -> int:
 
 def base_image(python: str) -> str:
     return f"python:{python}-slim"
-
-
-def http_get(port: int, path: str) -> tuple[int, str]:
-    """GET http://127.0.0.1:<port><path>; the status and body, also for error statuses."""
-    try:
-        with HTTP.open(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-@dataclass
-class Image:
-    variant: Variant
-    tag: str
-    project: Path  # the baked project the image was built from, unmodified
-
-    @property
-    def package(self) -> str:
-        return self.project.name.replace("-", "_")
-
-    @property
-    def port(self) -> int:
-        return int(self.variant.port)
-
-
-class Container:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.started = time.monotonic()
-
-    def state(self) -> dict:
-        return json.loads(docker("inspect", "--format", "{{json .State}}", self.name).stdout)
-
-    def logs(self) -> str:
-        result = docker("logs", self.name, check=False)
-        return result.stdout + result.stderr
-
-    def wait_healthy(self, within: float = HEALTHY_WITHIN) -> float:
-        """Poll the health status until `healthy`; the seconds it took since `docker run`."""
-        while True:
-            state = self.state()
-            health = (state.get("Health") or {}).get("Status")
-            elapsed = time.monotonic() - self.started
-            if health == "healthy":
-                return elapsed
-            if not state["Running"]:
-                pytest.fail(f"{self.name} exited ({state['ExitCode']}) after {elapsed:.1f} s:\n{self.logs()}")
-            if health == "unhealthy":
-                pytest.fail(f"{self.name} is unhealthy after {elapsed:.1f} s:\n{self.logs()}")
-            if elapsed > within:
-                pytest.fail(f"{self.name} is still {health!r} after {within:.0f} s:\n{self.logs()}")
-            time.sleep(0.5)
-
-    def host_port(self, port: int | str) -> int:
-        """The 127.0.0.1 port that Docker published for the container's <port>/tcp."""
-        mappings = docker("port", self.name, f"{port}/tcp").stdout.split()
-        assert mappings, f"{port}/tcp is not published"
-        host, _, host_port = mappings[0].rpartition(":")
-        assert host == "127.0.0.1", mappings
-        return int(host_port)
-
-    def stop(self) -> float:
-        """`docker stop -t 10`; the seconds it took to return."""
-        started = time.monotonic()
-        docker("stop", "--time", "10", self.name, timeout=30)
-        return time.monotonic() - started
 
 
 def assert_serves(container: Container, port: int | str, slug: str) -> int:
@@ -306,128 +144,10 @@ def runtime_layer_steps(dockerfile: str) -> list[str]:
     ]
 
 
-def build_steps(progress: str) -> dict[str, bool]:
-    """BuildKit plain progress: each step's name -> whether it came from the cache."""
-    names: dict[str, str] = {}
-    cached: set[str] = set()
-    for line in progress.splitlines():
-        if match := re.match(r"#(\d+) (\[.*)", line):
-            names[match[1]] = match[2]
-        elif match := re.match(r"#(\d+) CACHED\s*$", line):
-            cached.add(match[1])
-    return {name: number in cached for number, name in names.items()}
-
-
 def the_step(steps: dict[str, bool], needle: str) -> bool:
     found = [name for name in steps if needle in name]
     assert len(found) == 1, f"expected one build step with {needle!r}, found {found}"
     return steps[found[0]]
-
-
-# ---- fixtures ---------------------------------------------------------------------------------
-
-
-class Images:
-    """Bakes and builds each variant once per session (per xdist worker); removes the tags at the end."""
-
-    def __init__(self, tmp: pytest.TempPathFactory) -> None:
-        self.tmp = tmp
-        self.config = tmp.mktemp("cookiecutter-config") / "config.yaml"
-        # Keeps cookiecutter's replay files out of the home directory.
-        self.config.write_text(f"replay_dir: {self.config.parent / 'replay'}\n", encoding="utf-8")
-        self.built: dict[Variant, Image] = {}
-        self.tags: list[str] = []
-
-    def bake(self, variant: Variant) -> Path:
-        output = self.tmp.mktemp(str(variant))
-        path = cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(output),
-            config_file=str(self.config),
-            extra_context={
-                "python_version": variant.python,
-                "framework": variant.framework,
-                "port": variant.port,
-            },
-        )
-        return Path(path)
-
-    def get(self, variant: Variant) -> Image:
-        if variant not in self.built:
-            project = self.bake(variant)
-            tag = f"{PREFIX}:{variant}"
-            self.tags.append(tag)
-            build(project, tag)
-            self.built[variant] = Image(variant, tag, project)
-        return self.built[variant]
-
-    def remove(self) -> None:
-        for tag in self.tags:
-            docker("rmi", "--force", tag, check=False)
-
-
-@pytest.fixture(scope="session")
-def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
-    built = Images(tmp_path_factory)
-    yield built
-    built.remove()
-
-
-@pytest.fixture
-def image(request: pytest.FixtureRequest, images: Images) -> Image:
-    return images.get(request.param)
-
-
-class Scratch:
-    """Containers and extra images made by one test; removed when it ends."""
-
-    def __init__(self) -> None:
-        self.containers: list[str] = []
-        self.tags: list[str] = []
-
-    def name(self) -> str:
-        return f"{PREFIX}-{uuid.uuid4().hex[:8]}"
-
-    def tag(self, label: str) -> str:
-        tag = f"{PREFIX}-{label}:{uuid.uuid4().hex[:8]}"
-        self.tags.append(tag)
-        return tag
-
-    def start(self, image: str, *options: str) -> Container:
-        """`docker run --detach` with the options (published ports, -e, hardening ...)."""
-        container = Container(self.name())
-        self.containers.append(container.name)
-        docker("run", "--detach", "--name", container.name, *options, image)
-        return container
-
-    def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
-        """A one-off container; args are `docker run` options, the image, then its arguments."""
-        name = self.name()
-        self.containers.append(name)
-        return docker("run", "--rm", "--name", name, *args, timeout=timeout, check=False)
-
-    def remove(self) -> None:
-        for name in self.containers:
-            docker("rm", "--force", "--volumes", name, check=False)
-        for tag in self.tags:
-            docker("rmi", "--force", tag, check=False)
-
-
-@pytest.fixture
-def scratch() -> Iterator[Scratch]:
-    made = Scratch()
-    yield made
-    made.remove()
-
-
-def published(port: int | str) -> list[str]:
-    return ["--publish", f"127.0.0.1::{port}"]
-
-
-HARDENED = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
-
-every_image = pytest.mark.parametrize("image", VARIANTS, ids=str, indirect=True)
 
 
 # ---- tests: every image -----------------------------------------------------------------------

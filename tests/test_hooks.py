@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cookiecutter.environment import StrictEnvironment
 
-from conftest import FRAMEWORKS, MIN_PYTHON, OPTIONS, PYTHONS, ROOT
-
-
-def load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pre = load_hook("pre_gen_project")
-post = load_hook("post_gen_project")
+from helpers import FRAMEWORKS, MIN_PYTHON, OPTIONS, PYTHONS, ROOT, post, pre, render_hook
 
 GOOD = {
     "project_name": "Billing API",
@@ -106,6 +93,25 @@ def test_framework_python_pairs_below_the_minimum_are_refused(framework: str, mi
             pre.check_combination(framework, python, MIN_PYTHON, PYTHONS)
 
 
+def test_supports_follows_each_frameworks_minimum() -> None:
+    assert pre.supports("django", "3.12", {"django": "3.12"})
+    assert pre.supports("django", "3.13", {"django": "3.12"})
+    assert not pre.supports("django", "3.11", {"django": "3.12"})
+    assert pre.supports("flask", "3.11", {"django": "3.12"})  # no minimum: every Python
+    assert not pre.supports("django", "3.9", {"django": "3.12"})  # numbers, not strings: "3.9" > "3.12"
+
+
+def test_flags_are_the_boolean_options() -> None:
+    assert pre.flags(OPTIONS) == [key for key in OPTIONS if key.startswith("include_")]
+    assert pre.flags({"a": True, "b": "yes", "c": False, "d": ["x"]}) == ["a", "c"]
+
+
+def test_both_hooks_name_the_same_free_text_fields() -> None:
+    # Each hook runs on its own (cookiecutter copies it out), so each holds the list.
+    assert post.FREE_TEXT == pre.FREE_TEXT == tuple(pre.TEXT_LIMITS)
+    assert set(pre.FREE_TEXT) <= {key for key, value in OPTIONS.items() if isinstance(value, str)}
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -166,16 +172,6 @@ def test_without_lists_only_the_other_checks_apply() -> None:
 
 
 # --- the rendered hooks, run as cookiecutter runs them ---------------------------------------
-
-
-def render_hook(name: str, answers: dict, tmp_path: Path) -> Path:
-    """Render a hook with Jinja exactly as cookiecutter does, so quoting is tested too."""
-    context = {"cookiecutter": answers, "_cookiecutter": {k: v for k, v in OPTIONS.items() if k[0] != "_"}}
-    env = StrictEnvironment(context=context, keep_trailing_newline=True)
-    source = (ROOT / "hooks" / f"{name}.py").read_text(encoding="utf-8")
-    script = tmp_path / f"{name}.py"
-    script.write_text(env.from_string(source).render(**context), encoding="utf-8")
-    return script
 
 
 def run_pre(answers: dict, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -253,6 +249,23 @@ def test_leftover_jinja_is_found_but_user_braces_are_not(tmp_path: Path) -> None
     assert post.find_leftovers(tmp_path, answers) == ["b.toml", "c.md"]
 
 
+@pytest.mark.parametrize(
+    ("text", "leftover"),
+    [
+        ("{{ cookiecutter.port }}", True),
+        ("{% if x %}", True),
+        ("{# a comment #}", True),
+        ("run: echo ${{ github.sha }}", False),  # GitHub Actions expressions are meant
+        ("docker inspect -f '{{.State.Health.Status}}'", False),  # and docker's Go templates
+        ("name = 'Acme {{ API }}'", False),  # the user's own answer
+        ("no braces at all", False),
+    ],
+)
+def test_has_leftover(text: str, leftover: bool) -> None:
+    forms = post.answer_forms({"project_name": "Acme {{ API }}"})
+    assert post.has_leftover(text, forms) is leftover
+
+
 def test_python_that_does_not_compile_is_reported(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("def (:\n")
     with pytest.raises(post.Broken, match=r"bad\.py: does not compile"):
@@ -284,6 +297,21 @@ def test_compiled_requirements_pass() -> None:
         f"colorama==0.4.6 ; sys_platform == 'win32' \\\n    {HASH}\n"
     )
     assert post.check_requirements(text, "r.txt") == ["flask==3.1.3", "colorama==0.4.6"]
+
+
+def test_pin_re_separates_the_pin_from_its_marker() -> None:
+    match = post.PIN_RE.fullmatch("colorama==0.4.6 ; sys_platform == 'win32'")
+    assert (match["pin"], match["marker"]) == ("colorama==0.4.6", "sys_platform == 'win32'")
+    assert post.PIN_RE.fullmatch("flask==3.1.3")["marker"] is None
+
+
+def test_none_has_no_packages_and_the_others_have_some() -> None:
+    post.check_runtime_packages("none", [])
+    post.check_runtime_packages("flask", ["flask==3.1.3"])
+    with pytest.raises(post.Broken, match=r"^requirements\.txt: framework 'none' must have no packages"):
+        post.check_runtime_packages("none", ["flask==3.1.3"])
+    with pytest.raises(post.Broken, match=r"^requirements\.txt: no packages for framework 'flask'"):
+        post.check_runtime_packages("flask", [])
 
 
 def test_the_shipped_locks_pass_for_every_framework() -> None:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Hostile HTTP: every framework's image, with the defaults a user gets, as an attacker meets it.
 
 Slow clients, memory limits, oversized and malformed requests, a scanner's Host headers, bad
@@ -16,29 +15,27 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 
 import pytest
 
-# `image`, `images` and `scratch` are the docker tier's fixtures, used by name
-# (hence the file-wide F811: test arguments shadow the imported names).
-from test_docker import (
+from engine import (
     DEFAULT_VARIANTS,
+    MIB,
     Container,
     Image,
     Scratch,
     docker,
-    image,  # noqa: F401
-    images,  # noqa: F401
-    published,
-    scratch,  # noqa: F401
+    every_framework,
+    memory_bytes,
+    require_engine,
+    start,
+    wrk,
 )
-from test_load import memory_bytes, wrk
 
-pytestmark = pytest.mark.docker
-
-every_framework = pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
-MIB = 2**20
+pytestmark = [pytest.mark.docker, pytest.mark.hostile_http]
+require_engine()
 
 SLOW_SOCKETS = 200
 SLOW_DRIP_SECONDS = 5  # each slow socket sends one more header line this often
@@ -78,12 +75,6 @@ def raw_request(port: int, data: bytes, timeout: float = 5.0) -> tuple[int | Non
 def get(port: int, path: str, host: str = "127.0.0.1", method: str = "GET") -> tuple[int | None, dict, bytes]:
     request = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     return raw_request(port, request.encode())
-
-
-def start(scratch: Scratch, image: Image, *options: str) -> tuple[Container, int]:
-    container = scratch.start(image.tag, *options, *published(image.port))
-    container.wait_healthy()
-    return container, container.host_port(image.port)
 
 
 def oom_kills(container: Container) -> int:
@@ -305,30 +296,67 @@ def test_a_clean_start_logs_no_error(image: Image, scratch: Scratch) -> None:
     assert not re.search(r"ERROR|Traceback|CRITICAL", logs), logs
 
 
-BAD_VALUES = {
-    "PORT": "eighty",
-    "WEB_CONCURRENCY": "0",
-    "THREADS": "many",
-    "LOG_LEVEL": "loud",
-    "GRACEFUL_TIMEOUT": "-1",
-    "HEADER_TIMEOUT": "0",
-    "ACCESS_LOG": "sometimes",
-    "HOST": "all",
+# At least one bad value for every setting a generated README's Configuration table lists, for
+# any framework. A setting listed there with no entry here fails the test: a new setting cannot
+# go untested.
+WEAK_SECRET_KEYS = ["too-short-to-sign-anything", "ab" * 40]  # under 50 characters; under 5 distinct
+BAD_VALUES: dict[str, list[str]] = {
+    "PORT": ["eighty", "65536"],
+    "WEB_CONCURRENCY": ["0"],
+    "THREADS": ["many"],
+    "LOG_LEVEL": ["loud"],
+    "GRACEFUL_TIMEOUT": ["-1"],
+    "HEADER_TIMEOUT": ["0"],
+    "ACCESS_LOG": ["sometimes"],
+    "HOST": ["all"],
+    "API_DOCS": ["maybe"],
+    "DJANGO_DEBUG": ["maybe"],
+    "RUN_MIGRATIONS": ["maybe"],
+    "DJANGO_SECRET_KEY": WEAK_SECRET_KEYS,
+    "DJANGO_ALLOWED_HOSTS": ["https://api.example.com", "api.example.com,bad host"],
+    "DJANGO_DATABASE_PATH": ["/nonexistent/db.sqlite3"],
 }
-FRAMEWORK_BAD_VALUES = {
-    "fastapi": {"API_DOCS": "maybe"},
-    "django": {"DJANGO_DEBUG": "maybe", "RUN_MIGRATIONS": "maybe"},
-}
+SETTING_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
+
+
+def readme_settings(image: Image) -> list[str]:
+    """The variables the generated README's Configuration table lists (rows "| `NAME` |")."""
+    readme = (image.project / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0]
+    return SETTING_ROW.findall(section)
 
 
 @every_framework
-def test_a_bad_setting_stops_the_container_with_one_line(image: Image, scratch: Scratch) -> None:
-    settings = {**BAD_VALUES, **FRAMEWORK_BAD_VALUES.get(image.variant.framework, {})}
-    for name, value in settings.items():
+def test_every_setting_the_readme_lists_stops_the_container_with_one_line_when_bad(
+    image: Image, scratch: Scratch
+) -> None:
+    listed = readme_settings(image)
+    assert "PORT" in listed, "no Configuration table found in the generated README"
+    untested = [name for name in listed if name not in BAD_VALUES]
+    assert not untested, f"the README lists {untested} with no bad value in BAD_VALUES"
+
+    def run(setting: tuple[str, str]) -> tuple[str, str, int, str]:
+        name, value = setting
         result = scratch.run("--no-healthcheck", "--env", f"{name}={value}", image.tag)
-        lines = (result.stdout + result.stderr).strip().splitlines()
-        assert result.returncode == 2, (name, result.returncode, lines)
-        assert lines == [lines[0]] and name in lines[0] and "configuration error" in lines[0], (name, lines)
+        return name, value, result.returncode, result.stdout + result.stderr
+
+    cases = [(name, value) for name in listed for value in BAD_VALUES[name]]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each run is a second or two of waiting
+        results = list(pool.map(run, cases))
+    for name, value, exit_code, output in results:
+        lines = output.strip().splitlines()
+        assert exit_code == 2, (name, value, exit_code, lines)
+        assert len(lines) == 1, (name, value, lines)
+        assert "configuration error" in lines[0] and name in lines[0], (name, value, lines)
+        assert "Traceback" not in output, (name, value, output)
+        if name == "DJANGO_SECRET_KEY":  # a key never reaches the logs, not even a weak one
+            assert value not in output, lines
+
+
+def test_every_bad_value_belongs_to_a_setting_some_readme_lists(images) -> None:
+    """No dead entries: each variable in BAD_VALUES is in some framework's Configuration table."""
+    listed = {name for variant in DEFAULT_VARIANTS for name in readme_settings(images.project(variant))}
+    assert set(BAD_VALUES) <= listed, set(BAD_VALUES) - listed
 
 
 # ---- framework specifics ----------------------------------------------------------------------
@@ -359,7 +387,8 @@ def test_django_failed_migrations_are_one_line_and_a_non_zero_exit(image: Image,
         "--env",
         "RUN_MIGRATIONS=1",
         "--env",
-        "DJANGO_DATABASE_PATH=/nonexistent/db.sqlite3",
+        # The directory exists (so the setting is valid), but UID 10001 cannot write in it.
+        "DJANGO_DATABASE_PATH=/app/db.sqlite3",
         image.tag,
     )
     output = result.stdout + result.stderr

@@ -25,13 +25,21 @@ from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
-from test_bake import shell_scripts
-from test_hooks import pre
 
-from conftest import DEFAULT_PYTHON, FRAMEWORKS, OPTIONS, ROOT, answer_prompts, newest_supported, tool
+from helpers import (
+    DEFAULT_PYTHON,
+    FRAMEWORKS,
+    OPTIONS,
+    ROOT,
+    answer_prompts,
+    newest_supported,
+    pre,
+    shell_scripts,
+    tool,
+)
 
 MARKER = Path(tempfile.gettempdir()) / "template-hijack-marker"
-FREE_TEXT = ["project_name", "description", "author_name", "author_email"]
+FREE_TEXT = pre.FREE_TEXT  # the pre-generation hook's list
 FRAGMENTS = [
     '"',
     "'",

@@ -12,7 +12,6 @@ No API server runs on these machines, so the proof has three layers:
    accepts is a valid Kubernetes name and label value.
 """
 
-# ruff: noqa: F811  (the docker fixtures are imported by name and used as test arguments)
 from __future__ import annotations
 
 import http.client
@@ -29,27 +28,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cookiecutter.exceptions import FailedHookException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# `image`, `images` and `scratch` are the docker tier's fixtures, used by name
-# (hence the F811 noqa: test arguments shadow the imported names).
-from test_docker import (
-    DEFAULT_VARIANTS,
-    HTTP,
-    Image,
-    Scratch,
-    docker,
-    engine_problem,
-    image,  # noqa: F401
-    images,  # noqa: F401
-    scratch,  # noqa: F401
-    skip_or_fail,
-)
-from test_hooks import pre
-from test_load import worker_pids
-
-from conftest import FRAMEWORKS, OPTIONS, ROOT, newest_supported, tool
+from engine import DEFAULT_VARIANTS, Image, Images, Scratch, docker, require_engine, slow_get, worker_pids
+from helpers import FRAMEWORKS, OPTIONS, ROOT, bake, newest_supported, pre, tool
 
 pytestmark = pytest.mark.kubernetes
 
@@ -124,18 +108,9 @@ class Baked:
 
 @pytest.fixture(scope="module", params=FRAMEWORKS)
 def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Baked:
-    from cookiecutter.main import cookiecutter
-
     framework = request.param
     output = tmp_path_factory.mktemp(f"k8s-{framework}")
-    project = Path(
-        cookiecutter(
-            str(ROOT),
-            no_input=True,
-            output_dir=str(output),
-            extra_context={"framework": framework, "python_version": newest_supported(framework)},
-        )
-    )
+    project = bake(output, framework=framework, python_version=newest_supported(framework))
     return Baked(framework, project, render(project))
 
 
@@ -339,13 +314,7 @@ def test_the_generated_ci_job_renders_and_validates_like_this_suite(baked: Baked
 
 
 def test_option_off_leaves_no_deploy_directory(tmp_path: Path) -> None:
-    from cookiecutter.main import cookiecutter
-
-    project = Path(
-        cookiecutter(
-            str(ROOT), no_input=True, output_dir=str(tmp_path), extra_context={"include_kubernetes": False}
-        )
-    )
+    project = bake(tmp_path, include_kubernetes="no")
     assert not (project / "deploy").exists()
     assert "kubectl" not in (project / "README.md").read_text(encoding="utf-8")
 
@@ -364,18 +333,13 @@ def test_a_bad_slug_never_reaches_a_manifest(slug: str) -> None:
 
 @pytest.mark.parametrize("slug", sorted(PRE_GEN.RESERVED_NAMESPACES))
 def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, tmp_path: Path) -> None:
-    from cookiecutter.exceptions import FailedHookException
-    from cookiecutter.main import cookiecutter
-
     with pytest.raises(PRE_GEN.Invalid, match="namespace Kubernetes owns"):
         PRE_GEN.check_namespace(slug)
     answers = {"project_slug": slug, "framework": "none"}
     with pytest.raises(FailedHookException):
-        cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "on"), extra_context=answers)
+        bake(tmp_path / "on", **answers)
     assert not (tmp_path / "on" / slug).exists()
-    off = {**answers, "include_kubernetes": False}
-    cookiecutter(str(ROOT), no_input=True, output_dir=str(tmp_path / "off"), extra_context=off)
-    assert (tmp_path / "off" / slug / "Dockerfile").is_file()
+    assert (bake(tmp_path / "off", **answers, include_kubernetes="no") / "Dockerfile").is_file()
 
 
 @settings(max_examples=300, deadline=None)
@@ -392,19 +356,10 @@ def test_every_slug_the_hook_accepts_is_a_valid_kubernetes_name(slug: str) -> No
 
 
 def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(tmp_path: Path) -> None:
-    from cookiecutter.main import cookiecutter
-
     slug = "a" + "-b" * 31  # 63 characters
     PRE_GEN.check_slug(slug)
     for port in ("1", "65535"):
-        project = Path(
-            cookiecutter(
-                str(ROOT),
-                no_input=True,
-                output_dir=str(tmp_path / port),
-                extra_context={"project_slug": slug, "port": port, "framework": "none"},
-            )
-        )
+        project = bake(tmp_path / port, project_slug=slug, port=port, framework="none")
         docs = render(project)
         assert container_of(docs)["ports"][0]["containerPort"] == int(port)
         result = subprocess.run(
@@ -513,24 +468,18 @@ def run_probe_until(spec: dict, ports: dict[str, int], host: str, succeed: bool)
         time.sleep(max(0.0, spec.get("periodSeconds", 10) - (time.monotonic() - tick)))
 
 
-def slow_request(port: int, seconds: float, into: dict) -> None:
-    try:
-        with HTTP.open(f"http://127.0.0.1:{port}/debug/sleep?seconds={seconds}", timeout=60) as response:
-            into["status"] = response.status
-    except OSError as error:
-        into["error"] = repr(error)
-
-
 @pytest.mark.docker
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
-def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(image: Image, scratch: Scratch) -> None:
-    skip_or_fail("kubernetes replay", engine_problem())
+def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(
+    image: Image, images: Images, scratch: Scratch
+) -> None:
+    require_engine("kubernetes replay")
     docs = render(image.project)
     pod, container = pod_of(docs), container_of(docs)
     secret_values = {(image.project.name, "django-secret-key"): secrets.token_urlsafe(50)}
     env = resolve_env(container, secret_values)
-    env["DEBUG_ENDPOINTS"] = "1"  # the template's test route for a slow request; not in the manifest
-    running = scratch.start(image.tag, *docker_run_options(pod, container, env))
+    # The image plus a route only the tests add, GET /slow/<seconds>, for a request in flight.
+    running = scratch.start(images.slow(image.variant).tag, *docker_run_options(pod, container, env))
     ports = {port["name"]: running.host_port(port["containerPort"]) for port in container["ports"]}
     pod_ip_host = f"10.244.1.17:{container['ports'][0]['containerPort']}"
 
@@ -558,7 +507,7 @@ def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(image: Image, sc
     pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     grace = pod["terminationGracePeriodSeconds"]
     answer: dict = {}
-    client = threading.Thread(target=slow_request, args=(ports["http"], pre_stop + 3, answer))
+    client = threading.Thread(target=slow_get, args=(ports["http"], pre_stop + 3, answer))
     client.start()
     terminating = time.monotonic()
     time.sleep(pre_stop)
@@ -577,6 +526,7 @@ def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(image: Image, sc
     )
     assert not state["Running"], f"still running {grace + 5} s after termination began"
     assert answer.get("status") == 200, (answer, running.logs())
+    assert answer["body"] == {"slept": pre_stop + 3}
     assert state["ExitCode"] == 0, running.logs()
     assert state["OOMKilled"] is False
     assert stopped_seconds <= grace, f"the kubelet would have sent SIGKILL at {grace} s"

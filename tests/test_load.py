@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """Load and faults: every framework's image, with the defaults a user gets, under wrk and signals.
 
 Traffic goes to the port published on 127.0.0.1 only. Every load is bounded (wrk's -d) and
@@ -8,34 +7,32 @@ competes with a load for the cores.
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
-import statistics
 import subprocess
 import threading
 import time
-import urllib.error
-from dataclasses import dataclass
 
 import pytest
 
-# `image`, `images` and `scratch` are the docker tier's fixtures, used by name
-# (hence the file-wide F811: test arguments shadow the imported names).
-from test_docker import (
+from engine import (
     DEFAULT_VARIANTS,
     HTTP,
-    Container,
+    WORKER_VARIANTS,
     Image,
+    Images,
     Scratch,
     docker,
-    image,  # noqa: F401
-    images,  # noqa: F401
-    published,
-    scratch,  # noqa: F401
+    memory_bytes,
+    require_engine,
+    slow_get,
+    start,
+    worker_pids,
+    wrk,
+    wrk_command,
 )
+from measure import parse_wrk
 
 pytestmark = [pytest.mark.docker, pytest.mark.load]
+require_engine()
 
 CONNECTIONS = 64
 WARM_UP_SECONDS = 5
@@ -51,97 +48,6 @@ SLOW_REQUEST_SECONDS = 3
 KNOWN_MEMORY_GROWTH = {
     "none": "known: the thread-per-connection stdlib server's memory grows 1-2 MiB under sustained load",
 }
-WORKER_VARIANTS = [v for v in DEFAULT_VARIANTS if v.framework != "none"]  # those with worker processes
-
-if shutil.which("wrk") is None:
-    pytest.fail("wrk is not installed (apt-get install wrk; .ci/run does this)", pytrace=False)
-
-
-@dataclass
-class WrkResult:
-    requests: int
-    requests_per_second: float
-    p99_ms: float
-    socket_errors: int
-    non_2xx: int
-    output: str
-
-
-def parse_wrk(output: str) -> WrkResult:
-    requests = re.search(r"(\d+) requests in", output)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    assert requests and rps and p99, output
-    p99_ms = float(p99[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99[2]]
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return WrkResult(
-        requests=int(requests[1]),
-        requests_per_second=float(rps[1]),
-        p99_ms=p99_ms,
-        socket_errors=sum(map(int, errors.groups())) if errors else 0,
-        non_2xx=int(non_2xx[1]) if non_2xx else 0,
-        output=output,
-    )
-
-
-def wrk_command(port: int, seconds: int, connections: int = CONNECTIONS, path: str = "/") -> list[str]:
-    return [
-        "wrk",
-        "--threads=2",
-        f"--connections={connections}",
-        f"--duration={seconds}s",
-        "--timeout=5s",
-        "--latency",
-        f"http://127.0.0.1:{port}{path}",
-    ]
-
-
-def wrk(port: int, seconds: int, connections: int = CONNECTIONS, path: str = "/") -> WrkResult:
-    result = subprocess.run(
-        wrk_command(port, seconds, connections, path), capture_output=True, text=True, timeout=seconds + 30
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return parse_wrk(result.stdout)
-
-
-UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
-
-
-def memory_bytes(container: Container) -> int:
-    """Memory the container keeps once a load is over, as `docker stats` reports it (page cache
-    excluded): the median of three samples taken after the connections have closed, so that
-    threads still finishing their last request do not count."""
-    time.sleep(2)
-    samples = []
-    for _ in range(3):
-        usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout
-        amount = re.match(r"\s*([\d.]+)\s*([A-Za-z]+)", usage)
-        assert amount, usage
-        samples.append(int(float(amount[1]) * UNITS[amount[2]]))
-    return statistics.median(samples)
-
-
-def worker_pids(container: Container) -> list[int]:
-    """Server worker processes: children of PID 1 (not multiprocessing's resource tracker)."""
-    script = (
-        "import os\n"
-        "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
-        "    try:\n"
-        "        stat = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()\n"
-        "        cmd = open(f'/proc/{pid}/cmdline').read()\n"
-        "    except OSError:\n"
-        "        continue\n"
-        "    if stat[1] == '1' and 'resource_tracker' not in cmd:\n"
-        "        print(pid)\n"
-    )
-    return sorted(int(pid) for pid in docker("exec", container.name, "python", "-c", script).stdout.split())
-
-
-def start(scratch: Scratch, image: Image, *options: str) -> tuple[Container, int]:
-    container = scratch.start(image.tag, *options, *published(image.port))
-    container.wait_healthy()
-    return container, container.host_port(image.port)
 
 
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
@@ -151,11 +57,11 @@ def test_sustained_load_has_no_errors_and_no_memory_growth(image: Image, scratch
     # server) cached thread stacks grow with the first loads, then stay. A leak keeps growing.
     after_warm_up = 0
     for _ in range(WARM_UP_ROUNDS):
-        wrk(port, WARM_UP_SECONDS)
+        wrk(port, WARM_UP_SECONDS, connections=CONNECTIONS)
         previous, after_warm_up = after_warm_up, memory_bytes(container)
         if abs(after_warm_up - previous) <= SETTLED * after_warm_up:
             break
-    result = wrk(port, LOAD_SECONDS)
+    result = wrk(port, LOAD_SECONDS, connections=CONNECTIONS)
     at_end = memory_bytes(container)
     print(
         f"{image.variant}: {result.requests_per_second:.0f} req/s, p99 {result.p99_ms:.1f} ms, "
@@ -170,17 +76,9 @@ def test_sustained_load_has_no_errors_and_no_memory_growth(image: Image, scratch
     assert not grew, (after_warm_up, at_end)
 
 
-def slow_get(port: int, seconds: float, into: dict) -> None:
-    try:
-        with HTTP.open(f"http://127.0.0.1:{port}/debug/sleep?seconds={seconds}", timeout=30) as response:
-            into["status"], into["body"] = response.status, json.loads(response.read())
-    except (OSError, urllib.error.HTTPError) as error:
-        into["error"] = repr(error)
-
-
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
-def test_sigterm_lets_an_in_flight_request_finish(image: Image, scratch: Scratch) -> None:
-    container, port = start(scratch, image, "--env", "DEBUG_ENDPOINTS=1")
+def test_sigterm_lets_an_in_flight_request_finish(image: Image, images: Images, scratch: Scratch) -> None:
+    container, port = start(scratch, images.slow(image.variant))  # with GET /slow/<seconds>
     answer: dict = {}
     client = threading.Thread(target=slow_get, args=(port, SLOW_REQUEST_SECONDS, answer))
     client.start()
@@ -203,7 +101,10 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(image: Imag
     assert len(workers) >= 2, f"expected several worker processes, found {workers}"
     connections = 16
     load = subprocess.Popen(
-        wrk_command(port, 8, connections), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        wrk_command(port, 8, connections=connections),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         time.sleep(2)

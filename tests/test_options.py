@@ -9,11 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_bake import OPTION_FILES, files_of
 
-from conftest import COMBINATIONS, OPTIONS, ROOT, tool
-
-FLAGS = [key for key, value in OPTIONS.items() if isinstance(value, bool)]
+from helpers import COMBINATIONS, FLAGS, OPTION_FILES, OPTIONS, ROOT, files_of, tool
 
 # Each file of an option, and the validator that must accept it.
 VALIDATORS = {

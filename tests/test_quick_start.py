@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS, ROOT, without_uv
+from helpers import OPTIONS, ROOT, without_uv
 
-pytestmark = pytest.mark.venv
+pytestmark = pytest.mark.quick_start
 
 
 def quick_start() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import ROOT, tool
+from helpers import ROOT, tool
 
 PYTHON_DIRS = ["hooks", "tests", "bench", "docs", "scripts/update-pins"]
 SHELL_SCRIPTS = ["generate", "tests/run", ".ci/run"]

@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_generated_project import interpreter
-from test_hooks import render_hook
 
-from conftest import ROOT, tool
+from helpers import ROOT, interpreter, render_hook, tool
 
 pytestmark = pytest.mark.update
 
