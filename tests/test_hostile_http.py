@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,7 @@ from engine import (
     MIB,
     Container,
     Image,
+    Images,
     Scratch,
     docker,
     every_framework,
@@ -319,9 +321,9 @@ BAD_VALUES: dict[str, list[str]] = {
 SETTING_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
 
 
-def readme_settings(image: Image) -> list[str]:
+def readme_settings(project: Path) -> list[str]:
     """The variables the generated README's Configuration table lists (rows "| `NAME` |")."""
-    readme = (image.project / "README.md").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0]
     return SETTING_ROW.findall(section)
 
@@ -330,7 +332,7 @@ def readme_settings(image: Image) -> list[str]:
 def test_every_setting_the_readme_lists_stops_the_container_with_one_line_when_bad(
     image: Image, scratch: Scratch
 ) -> None:
-    listed = readme_settings(image)
+    listed = readme_settings(image.project)
     assert "PORT" in listed, "no Configuration table found in the generated README"
     untested = [name for name in listed if name not in BAD_VALUES]
     assert not untested, f"the README lists {untested} with no bad value in BAD_VALUES"
@@ -353,7 +355,7 @@ def test_every_setting_the_readme_lists_stops_the_container_with_one_line_when_b
             assert value not in output, lines
 
 
-def test_every_bad_value_belongs_to_a_setting_some_readme_lists(images) -> None:
+def test_every_bad_value_belongs_to_a_setting_some_readme_lists(images: Images) -> None:
     """No dead entries: each variable in BAD_VALUES is in some framework's Configuration table."""
     listed = {name for variant in DEFAULT_VARIANTS for name in readme_settings(images.project(variant))}
     assert set(BAD_VALUES) <= listed, set(BAD_VALUES) - listed
