@@ -31,6 +31,7 @@ PYTHONS: list[str] = OPTIONS["python_version"]
 FRAMEWORKS: list[str] = OPTIONS["framework"]
 MIN_PYTHON: dict[str, str] = OPTIONS["_framework_min_python"]
 DEFAULT_PYTHON = PYTHONS[0]
+PROMPTS = sum(1 for key in OPTIONS if not key.startswith("_"))  # questions cookiecutter asks
 
 
 def load_hook(name: str) -> ModuleType:
@@ -126,10 +127,9 @@ def interpreter(python: str) -> str | None:
 
 def answer_prompts(typed: list[str], output_dir: Path) -> subprocess.CompletedProcess:
     """Run the real interactive cookiecutter, typing `typed` and then Enter at every other prompt."""
-    prompts = sum(1 for key in OPTIONS if not key.startswith("_"))
     return subprocess.run(
         [sys.executable, "-m", "cookiecutter", str(ROOT), "-o", str(output_dir)],
-        input="\n".join(typed + [""] * (prompts - len(typed) + 1)),
+        input="\n".join(typed + [""] * (PROMPTS - len(typed) + 1)),
         capture_output=True,
         text=True,
         timeout=120,

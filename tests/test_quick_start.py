@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import OPTIONS, ROOT, without_uv
+from helpers import PROMPTS, ROOT, without_uv
 
 pytestmark = pytest.mark.quick_start
 
@@ -61,9 +61,8 @@ def test_the_quick_start_has_exactly_two_commands() -> None:
 def test_the_first_command_generates_a_service_on_a_fresh_machine(clone: Path, tmp_path: Path) -> None:
     env = fresh_machine_env(tmp_path / "home")
     assert shutil.which("uv", path=env["PATH"]) is None and shutil.which("uvx", path=env["PATH"]) is None
-    prompts = sum(1 for key in OPTIONS if not key.startswith("_"))
     result = subprocess.run(
-        ["bash", "-c", quick_start()[0]], cwd=clone, env=env, input="\n" * (prompts + 1),
+        ["bash", "-c", quick_start()[0]], cwd=clone, env=env, input="\n" * (PROMPTS + 1),
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
