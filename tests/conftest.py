@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import helpers
-from engine import Image, Images, Scratch
+from engine import Image, Images, Scratch, require_engine
 
 
 @pytest.fixture
@@ -25,6 +25,8 @@ def bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
+    """Every image of the session; skips (or, with REQUIRE_DOCKER=1, fails) without an engine."""
+    require_engine()
     built = Images(tmp_path_factory)
     yield built
     built.remove()

@@ -32,7 +32,7 @@ from cookiecutter.exceptions import FailedHookException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import DEFAULT_VARIANTS, Image, Images, Scratch, docker, require_engine, slow_get, worker_pids
+from engine import DEFAULT_VARIANTS, Image, Images, Scratch, docker, slow_get, worker_pids
 from helpers import FRAMEWORKS, OPTIONS, ROOT, bake, newest_supported, pre, tool
 
 pytestmark = pytest.mark.kubernetes
@@ -473,7 +473,6 @@ def run_probe_until(spec: dict, ports: dict[str, int], host: str, succeed: bool)
 def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(
     image: Image, images: Images, scratch: Scratch
 ) -> None:
-    require_engine("kubernetes replay")
     docs = render(image.project)
     pod, container = pod_of(docs), container_of(docs)
     secret_values = {(image.project.name, "django-secret-key"): secrets.token_urlsafe(50)}
