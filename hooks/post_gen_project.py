@@ -93,10 +93,18 @@ def answer_forms(answers: dict) -> list[str]:
 
 
 def has_leftover(text: str, forms: list[str]) -> bool:
-    """Whether `text` holds unrendered Jinja once the answers' `forms` (answer_forms) are removed."""
+    """Whether `text` holds a Jinja opener (JINJA_RE) that is neither part of intended braces
+    nor inside one of the user's answers (`forms`, from answer_forms), which may hold braces."""
+    covered = [match.span() for match in INTENDED_BRACES_RE.finditer(text)]
     for form in forms:
-        text = text.replace(form, "")
-    return JINJA_RE.search(INTENDED_BRACES_RE.sub("", text)) is not None
+        start = text.find(form)
+        while start >= 0:
+            covered.append((start, start + len(form)))
+            start = text.find(form, start + 1)
+    return any(
+        not any(begin <= opener.start() and opener.end() <= end for begin, end in covered)
+        for opener in JINJA_RE.finditer(text)
+    )
 
 
 def find_leftovers(root: Path, answers: dict) -> list[str]:

@@ -266,6 +266,20 @@ def test_has_leftover(text: str, leftover: bool) -> None:
     assert post.has_leftover(text, forms) is leftover
 
 
+@pytest.mark.parametrize(
+    ("text", "leftover"),
+    [
+        ("run: echo ${{ github.sha }}  # by }}", False),  # removing the answer first broke this
+        ("{{ cookiecutter.port }} by }}", True),
+        ("a{}}{ b", False),  # the answer between two braces does not make an opener
+        ("{{}}", True),  # an opener outside any answer
+    ],
+)
+def test_has_leftover_with_answers_made_of_braces(text: str, leftover: bool) -> None:
+    # Hypothesis found an author named "}}": the answer sits inside GitHub's ${{ ... }}.
+    assert post.has_leftover(text, post.answer_forms({"author_name": "}}"})) is leftover
+
+
 def test_python_that_does_not_compile_is_reported(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("def (:\n")
     with pytest.raises(post.Broken, match=r"bad\.py: does not compile"):
