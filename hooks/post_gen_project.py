@@ -132,7 +132,8 @@ def check_dockerfile(text: str, python_version: str, port: str, package: str) ->
         "USER 10001:10001": "the non-root user",
     }
     for needle, meaning in expected.items():
-        if needle not in text:
+        # Whole words on a line: "EXPOSE 80" must not pass for "EXPOSE 8000".
+        if not re.search(rf"(?:^|\s){re.escape(needle)}(?:\s|$)", text, re.MULTILINE):
             raise Broken(f"Dockerfile: missing {needle!r} ({meaning})")
 
 

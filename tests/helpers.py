@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -164,3 +165,13 @@ def skip_or_fail(tier: str, problem: str | None, required_by: str) -> None:
     if os.environ.get(required_by) == "1":
         pytest.fail(f"{required_by}=1, but {problem}", pytrace=False)
     pytest.skip(f"{tier} tier skipped: {problem} ({required_by}=1 fails instead)", allow_module_level=True)
+
+
+SETTING_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
+
+
+def readme_settings(project: Path) -> list[str]:
+    """The variables the generated README's Configuration table lists (rows "| `NAME` |")."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0]
+    return SETTING_ROW.findall(section)

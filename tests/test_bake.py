@@ -31,6 +31,7 @@ from helpers import (
     files_of,
     newest_supported,
     post,
+    readme_settings,
     shell_scripts,
     supported,
     tool,
@@ -221,21 +222,46 @@ def shared_template_files() -> list[Path]:
     return sorted(shared + [p for p in PARTIALS.rglob("*") if p.is_file()])
 
 
+def names_framework(node: jinja2.nodes.Node) -> bool:
+    return (
+        (isinstance(node, jinja2.nodes.Name) and node.name == "framework")
+        or (isinstance(node, jinja2.nodes.Getattr) and node.attr == "framework")
+        or (isinstance(node, jinja2.nodes.Const) and node.value in {"framework", *FRAMEWORKS})
+    )
+
+
+def is_framework_table(node: jinja2.nodes.Node) -> bool:
+    """`cookiecutter._framework_<fact>`: per-framework data in cookiecutter.json."""
+    return isinstance(node, jinja2.nodes.Getattr) and node.attr.startswith("_framework_")
+
+
 def framework_branches(tree: jinja2.nodes.Template) -> list[str]:
-    """The conditions (`if`, `elif`, inline `x if c else y`) that test the framework: they name
-    `framework` or a framework from cookiecutter.json."""
-    found = []
-    for node in tree.find_all((jinja2.nodes.If, jinja2.nodes.CondExpr)):
-        test = node.test
-        for part in [test, *test.find_all((jinja2.nodes.Name, jinja2.nodes.Getattr, jinja2.nodes.Const))]:
-            mentions = (
-                (isinstance(part, jinja2.nodes.Name) and part.name == "framework")
-                or (isinstance(part, jinja2.nodes.Getattr) and part.attr == "framework")
-                or (isinstance(part, jinja2.nodes.Const) and part.value in {"framework", *FRAMEWORKS})
-            )
-            if mentions:
-                found.append(f"line {node.lineno}")
-                break
+    """Every place that uses the framework (its variable, or a framework's name) other than as
+    the key of a lookup in a `cookiecutter._framework_*` table: a condition, a `set`, a loop
+    filter, an include's name or a dict literal all make a shared file vary by framework."""
+    found: list[str] = []
+
+    def walk(node: jinja2.nodes.Node, as_key: bool) -> None:
+        if names_framework(node) and not as_key:
+            found.append(f"line {node.lineno}")
+            return
+        if isinstance(node, jinja2.nodes.Getitem) and is_framework_table(node.node):
+            walk(node.node, as_key)
+            walk(node.arg, True)
+            return
+        if (
+            isinstance(node, jinja2.nodes.Call)
+            and isinstance(node.node, jinja2.nodes.Getattr)
+            and node.node.attr == "get"
+            and is_framework_table(node.node.node)
+        ):
+            for arg in node.args:
+                walk(arg, True)
+            return
+        for child in node.iter_child_nodes():
+            walk(child, as_key)
+
+    walk(tree, False)
     return found
 
 
@@ -245,12 +271,17 @@ def test_the_framework_branch_detector_finds_every_form() -> None:
         '{% if cookiecutter.__server == "granian" %}{% elif "flask" in y %}x{% endif %}',
         "{{ 'a' if framework != 'none' else 'b' }}",
         "{% if cookiecutter['framework'] %}x{% endif %}",
+        '{% set is_django = cookiecutter.framework == "django" %}{% if is_django %}x{% endif %}',
+        '{{ {"fastapi": 36, "flask": 28}[cookiecutter.framework] }}',
+        '{% for x in y if cookiecutter.framework == "none" %}{{ x }}{% endfor %}',
+        '{% include "part_" ~ cookiecutter.framework %}',
     ):
         assert framework_branches(JINJA.parse(source)), source
     for source in (
         '{% if cookiecutter.__server == "granian" %}x{% endif %}',
         "{% if cookiecutter.include_kubernetes %}x{% endif %}",
         "{{ cookiecutter._framework_worker_mib[cookiecutter.framework] }}",  # data, not a branch
+        '{{ cookiecutter._framework_min_python.get(cookiecutter.framework, "3.11") }}',
     ):
         assert not framework_branches(JINJA.parse(source)), source
 
@@ -286,11 +317,24 @@ def test_framework_files_extend_their_shared_file_and_fill_only_its_blocks() -> 
     for framework, path in framework_overrides():
         tree = parse(path)
         extends = list(tree.find_all(jinja2.nodes.Extends))
+        own = str(path.relative_to(FRAMEWORKS_DIR / framework))
         if not extends:
             assert not blocks(tree), f"{path.relative_to(ROOT)}: blocks without {{% extends %}}"
+            # A copy of a shared file would drift from it: extend it and fill its blocks.
+            assert not (TEMPLATE / own).exists(), f"{path.relative_to(ROOT)} forks the shared {own}"
             continue
         extending += 1
-        own = str(path.relative_to(FRAMEWORKS_DIR / framework))
+        # Jinja drops a child's text outside its blocks: only extends, set and blocks belong there.
+        stray = [
+            node.lineno
+            for node in tree.body
+            if not isinstance(node, (jinja2.nodes.Extends, jinja2.nodes.Assign, jinja2.nodes.Block))
+            and not (
+                isinstance(node, jinja2.nodes.Output)
+                and all(isinstance(n, jinja2.nodes.TemplateData) and not n.data.strip() for n in node.nodes)
+            )
+        ]
+        assert not stray, f"{path.relative_to(ROOT)}: text outside any block (lines {stray}) is dropped"
         [parent_node] = extends
         assert path.read_text(encoding="utf-8").startswith("{% extends "), path
         assert isinstance(parent_node.template, jinja2.nodes.Const), path
@@ -405,3 +449,14 @@ def test_pressing_enter_through_the_prompts_gives_the_defaults(tmp_path: Path) -
     assert "docker run --rm -p 127.0.0.1:8000:8000 acme-service" in result.stdout
     for label in ("Python version", "Web framework", "(recommended"):
         assert label in result.stdout
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_every_variable_config_reads_is_in_the_readme(bake, framework: str) -> None:
+    """The README's Configuration table is complete: the docker tier gives each row a bad value."""
+    project = bake(framework=framework, python_version=newest_supported(framework))
+    config_py = (project / "acme_service" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'environ(?:, |\.get\()"([A-Z][A-Z0-9_]*)"', config_py))
+    assert {"PORT", "HOST", "LOG_LEVEL"} <= read, "the pattern no longer finds config.py's variables"
+    missing = read - set(readme_settings(project))
+    assert not missing, f"config.py reads {sorted(missing)}, which the README's table does not list"

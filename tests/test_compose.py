@@ -232,22 +232,14 @@ def without_ports(config: dict) -> dict:
     return stripped
 
 
-@pytest.mark.parametrize("variant", DEFAULT_VARIANTS, ids=str)
-def test_compose_up_serves_healthy_and_down_leaves_nothing(
-    variant: Variant, compose_project: Callable[[Variant], ComposeProject]
-) -> None:
-    project = compose_project(variant)
-    assert project.directory is not None
-    assert (project.directory / "compose.yaml").is_file(), "include_compose is on, but no compose.yaml"
-
-    # The generated file publishes the port on loopback only, at a fixed host port.
+def assert_ports_and_override(project: ComposeProject) -> None:
+    """The generated file publishes the port on loopback only, at a fixed host port; the
+    override changes that host port and nothing else."""
     generated = project.config("compose.yaml")
     ports = published_ports(generated, project.service)
     assert [(p["host_ip"], str(p["published"]), p["target"], p["protocol"]) for p in ports] == [
         ("127.0.0.1", str(project.port), project.port, "tcp")
     ], ports
-
-    # The override changes that host port and nothing else.
     project.publish_on_a_free_port()
     merged = project.config()
     ports = published_ports(merged, project.service)
@@ -257,19 +249,25 @@ def test_compose_up_serves_healthy_and_down_leaves_nothing(
     )
     assert without_ports(merged) == without_ports(generated)
 
+
+def up_and_wait(project: ComposeProject) -> float:
+    """`docker compose up --build --wait`; the seconds it took until healthy."""
     started = time.monotonic()
     result = project.run("up", "--build", "--wait", "--wait-timeout", str(WAIT_TIMEOUT), timeout=UP_TIMEOUT)
-    up_seconds = time.monotonic() - started
+    seconds = time.monotonic() - started
     assert result.returncode == 0, (
-        f"`docker compose up --build --wait` exited {result.returncode} after {up_seconds:.1f} s:\n"
+        f"`docker compose up --build --wait` exited {result.returncode} after {seconds:.1f} s:\n"
         f"{result.stderr[-4000:]}\n{project.logs()}"
     )
+    return seconds
 
+
+def assert_serves_hardened(project: ComposeProject) -> None:
+    """One healthy container answers on loopback, with what compose.yaml asks of the engine."""
     containers = project.containers()
     assert [(c["Service"], c["State"], c["Health"]) for c in containers] == [
         (project.service, "running", "healthy")
     ], f"{containers}\n{project.logs()}"
-
     host, port = project.host_port()
     assert host == "127.0.0.1", f"published on {host}:{port}, not on loopback"
     status, body = http_get(port, "/")
@@ -277,14 +275,24 @@ def test_compose_up_serves_healthy_and_down_leaves_nothing(
     assert json.loads(body)["service"] == project.service, body
     status, body = http_get(port, "/health")
     assert (status, json.loads(body)) == (200, {"status": "ok"}), body
-
-    # What compose.yaml asks of the container is what the engine gave it.
     state = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", containers[0]["ID"]).stdout)
     assert state["ReadonlyRootfs"] is True
     assert state["CapDrop"] == ["ALL"]
     assert state["SecurityOpt"] == ["no-new-privileges:true"]
     assert state["RestartPolicy"]["Name"] == "unless-stopped"
     assert "/tmp" in (state.get("Tmpfs") or {})
+
+
+@pytest.mark.parametrize("variant", DEFAULT_VARIANTS, ids=str)
+def test_compose_up_serves_healthy_and_down_leaves_nothing(
+    variant: Variant, compose_project: Callable[[Variant], ComposeProject]
+) -> None:
+    project = compose_project(variant)
+    assert project.directory is not None
+    assert (project.directory / "compose.yaml").is_file(), "include_compose is on, but no compose.yaml"
+    assert_ports_and_override(project)
+    up_seconds = up_and_wait(project)
+    assert_serves_hardened(project)
 
     started = time.monotonic()
     result = project.down()
@@ -293,7 +301,6 @@ def test_compose_up_serves_healthy_and_down_leaves_nothing(
         f"`docker compose down` exited {result.returncode}:\n{result.stderr[-4000:]}"
     )
     assert labelled(project.name) == {"containers": [], "networks": [], "volumes": [], "images": []}
-
     print(f"{variant}: up --build --wait healthy after {up_seconds:.1f} s, down took {down_seconds:.1f} s")
 
 

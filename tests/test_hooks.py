@@ -351,6 +351,12 @@ def dockerfile(python: str = "3.14", port: str = "8000", package: str = "pkg") -
 
 def test_consistent_dockerfile_passes() -> None:
     post.check_dockerfile(dockerfile(), "3.14", "8000", "pkg")
+    post.check_dockerfile(dockerfile().replace("PORT=8000", "PORT=8000 \\"), "3.14", "8000", "pkg")
+
+
+def test_a_port_that_is_a_prefix_of_the_real_one_is_reported() -> None:
+    with pytest.raises(post.Broken, match="EXPOSE 80'"):
+        post.check_dockerfile(dockerfile(port="8000"), "3.14", "80", "pkg")
 
 
 @pytest.mark.parametrize(
@@ -358,6 +364,8 @@ def test_consistent_dockerfile_passes() -> None:
     [
         (dockerfile(python="3.13"), "ARG PYTHON_VERSION=3.14"),
         (dockerfile(port="9000"), "EXPOSE 8000"),
+        (dockerfile(port="80000"), "EXPOSE 8000"),  # a longer port is not the chosen one
+        (dockerfile(python="3.145"), "ARG PYTHON_VERSION=3.14"),
         (dockerfile(package="other"), "healthcheck"),
         (dockerfile().replace("USER 10001:10001", ""), "USER"),
     ],

@@ -17,7 +17,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
 import pytest
 
@@ -35,6 +34,7 @@ from engine import (
     start,
     wrk,
 )
+from helpers import readme_settings
 
 pytestmark = [pytest.mark.docker, pytest.mark.hostile_http]
 require_engine()
@@ -318,14 +318,6 @@ BAD_VALUES: dict[str, list[str]] = {
     "DJANGO_ALLOWED_HOSTS": ["https://api.example.com", "api.example.com,bad host"],
     "DJANGO_DATABASE_PATH": ["/nonexistent/db.sqlite3"],
 }
-SETTING_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \|", re.MULTILINE)
-
-
-def readme_settings(project: Path) -> list[str]:
-    """The variables the generated README's Configuration table lists (rows "| `NAME` |")."""
-    readme = (project / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0]
-    return SETTING_ROW.findall(section)
 
 
 @every_framework

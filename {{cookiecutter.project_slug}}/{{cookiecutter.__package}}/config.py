@@ -6,13 +6,12 @@ image runs unchanged on a laptop, in CI and in production.
 
 from __future__ import annotations
 
-{% block imports %}
 import math
 import os
+{% block imports %}{% endblock %}
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-{% endblock %}
 
 DEFAULT_PORT = {{ cookiecutter.port }}
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -125,15 +124,20 @@ def env_host(environ: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def env_log_level(environ: Mapping[str, str], name: str) -> str:
+    level = environ.get(name, "").strip().lower() or "info"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{name}={level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
 def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 1) -> Settings:
-    log_level = environ.get("LOG_LEVEL", "").strip().lower() or "info"
-    if log_level not in LOG_LEVELS:
-        raise ConfigError(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    """Every setting, checked: the entrypoint calls this once, before the server starts."""
     return Settings(
         port=env_int(environ, "PORT", DEFAULT_PORT, 1, 65535),
         workers=env_int(environ, "WEB_CONCURRENCY", default_workers, 1, 256),
         threads=env_int(environ, "THREADS", 4, 1, 256),
-        log_level=log_level,
+        log_level=env_log_level(environ, "LOG_LEVEL"),
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
         header_timeout=env_int(environ, "HEADER_TIMEOUT", 10, 1, 60),
         access_log=env_flag(environ, "ACCESS_LOG", False),

@@ -11,7 +11,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from {{ cookiecutter.__package }}.config import ConfigError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ConfigError as error:  # a bad setting: one line, as the container gives
+        sys.exit(f"configuration error: {error}")
 
 
 if __name__ == "__main__":

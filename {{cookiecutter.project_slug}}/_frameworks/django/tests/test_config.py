@@ -20,19 +20,23 @@ def test_django_settings_from_the_environment(tmp_path: Path) -> None:
         "DJANGO_DATABASE_PATH": str(tmp_path / "db.sqlite3"),
         "RUN_MIGRATIONS": "yes",
     }
-    settings = config.from_env(env)
-    assert settings.django_debug is True
-    assert settings.django_secret_key == key
-    assert settings.django_allowed_hosts == ("api.example.com", ".svc", "10.0.0.7", "[::1]")
-    assert settings.django_database_path == str(tmp_path / "db.sqlite3")
-    assert settings.run_migrations is True
+    django = config.django_from_env(env)
+    assert (django.debug, django.secret_key, django.run_migrations) == (True, key, True)
+    assert django.allowed_hosts == ("api.example.com", ".svc", "10.0.0.7", "[::1]")
+    assert django.database_path == str(tmp_path / "db.sqlite3")
+    assert config.from_env(env).django == django  # the entrypoint checks the same at start
 
 
 def test_django_defaults() -> None:
-    settings = config.from_env({})
-    assert (settings.django_debug, settings.django_secret_key, settings.run_migrations) == (False, "", False)
-    assert settings.django_allowed_hosts == ()
-    assert settings.django_database_path == str(config.DEFAULT_DATABASE)
+    django = config.django_from_env({})
+    assert (django.debug, django.secret_key, django.run_migrations) == (False, "", False)
+    assert django.allowed_hosts == ()
+    assert django.database_path == str(config.DEFAULT_DATABASE)
+
+
+def test_django_settings_ignore_the_servers_variables() -> None:
+    # manage.py and the tests load settings.py: a bad PORT is the server's business.
+    assert config.django_from_env({"PORT": "eighty", "HOST": "localhost"}) == config.DjangoSettings()
 
 
 def test_a_weak_secret_key_is_refused_without_showing_it() -> None:
@@ -40,4 +44,5 @@ def test_a_weak_secret_key_is_refused_without_showing_it() -> None:
         config.from_env({"DJANGO_SECRET_KEY": "hunter2-hunter2"})
     assert "hunter2" not in str(refused.value)
     assert "hunter2" not in repr(config.from_env({"DJANGO_SECRET_KEY": "hunter2" * 10}))
+    assert "hunter2" not in repr(config.django_from_env({"DJANGO_SECRET_KEY": "hunter2" * 10}))
 {% endblock %}

@@ -1,28 +1,13 @@
 {% extends "{{cookiecutter.__package}}/config.py" %}
 {% block imports %}
-import math
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 {% endblock %}
 {% block fields %}
-    # Django's debug mode: tracebacks in responses, so never in production.
-    django_debug: bool = False
-    # Empty when not given: the entrypoint then makes a random key for the container.
-    django_secret_key: str = field(default="", repr=False)
-    # Host names besides loopback that the service answers to.
-    django_allowed_hosts: tuple[str, ...] = ()
-    django_database_path: str = ""
-    run_migrations: bool = False
+    # Checked with the rest at start; settings.py reads them with django_from_env().
+    django: DjangoSettings | None = None
 {% endblock %}
 {% block values %}
-        django_debug=env_flag(environ, "DJANGO_DEBUG", False),
-        django_secret_key=env_secret_key(environ, "DJANGO_SECRET_KEY"),
-        django_allowed_hosts=env_hosts(environ, "DJANGO_ALLOWED_HOSTS"),
-        django_database_path=env_database_path(environ, "DJANGO_DATABASE_PATH", DEFAULT_DATABASE),
-        run_migrations=env_flag(environ, "RUN_MIGRATIONS", False),
+        django=django_from_env(environ),
 {% endblock %}
 {% block parsers %}
 
@@ -34,6 +19,27 @@ SECRET_KEY_MIN_UNIQUE = 5
 LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 HOST = re.compile(rf"\*|\.?{LABEL}(\.{LABEL})*|\[[0-9A-Fa-f:.]+\]")
 DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "db.sqlite3"
+
+
+# No repr: it would print the secret key into a log or a traceback.
+@dataclass(frozen=True, repr=False)
+class DjangoSettings:
+    debug: bool = False  # tracebacks in responses: never in production
+    secret_key: str = ""  # empty: the entrypoint makes a random key for the container
+    allowed_hosts: tuple[str, ...] = ()  # besides loopback
+    database_path: str = str(DEFAULT_DATABASE)
+    run_migrations: bool = False
+
+
+def django_from_env(environ: Mapping[str, str] = os.environ) -> DjangoSettings:
+    """Django's own settings alone, so manage.py and the tests do not depend on the server's."""
+    return DjangoSettings(
+        debug=env_flag(environ, "DJANGO_DEBUG", False),
+        secret_key=env_secret_key(environ, "DJANGO_SECRET_KEY"),
+        allowed_hosts=env_hosts(environ, "DJANGO_ALLOWED_HOSTS"),
+        database_path=env_database_path(environ, "DJANGO_DATABASE_PATH", DEFAULT_DATABASE),
+        run_migrations=env_flag(environ, "RUN_MIGRATIONS", False),
+    )
 
 
 def env_secret_key(environ: Mapping[str, str], name: str) -> str:

@@ -14,10 +14,10 @@ from .config import Settings
 log = logging.getLogger(__name__)
 {% endblock %}
 {% block helpers %}
-def prepare_environment(environ: dict[str, str], settings: Settings) -> None:
+def prepare_environment(environ: dict[str, str], django: config.DjangoSettings) -> None:
     """Settings Django needs before start-up that the deployment may not have given."""
     environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.settings")
-    if not settings.django_debug and not settings.django_secret_key:
+    if not django.debug and not django.secret_key:
         # One random key for all workers of this container. Nothing in the
         # template signs data yet; once something does, set a stable key.
         environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
@@ -43,7 +43,8 @@ def migrate() -> bool:
 {% endblock %}
 {% block before_exec %}
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    prepare_environment(os.environ, settings)
-    if settings.run_migrations and not migrate():
+    django = settings.django or config.django_from_env()  # from_env() always sets it
+    prepare_environment(os.environ, django)
+    if django.run_migrations and not migrate():
         return 1
 {% endblock %}

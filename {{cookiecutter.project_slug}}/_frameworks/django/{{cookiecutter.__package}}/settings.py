@@ -5,21 +5,23 @@ set: the container entrypoint generates a per-container key when it is not, and
 anything else (manage.py, a bare granian) refuses to start without one.
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from . import config
 
-SETTINGS = config.from_env()
+SETTINGS = config.django_from_env()
 
-DEBUG = SETTINGS.django_debug
-SECRET_KEY = SETTINGS.django_secret_key
+DEBUG = SETTINGS.debug
+SECRET_KEY = SETTINGS.secret_key
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - DEBUG only, never in production
 
 # /health and /ready answer any Host (see middleware.py); every other path needs one of these.
-ALLOWED_HOSTS = [*SETTINGS.django_allowed_hosts, "localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = [*SETTINGS.allowed_hosts, "localhost", "127.0.0.1", "[::1]"]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -41,7 +43,7 @@ WSGI_APPLICATION = "{{ cookiecutter.__package }}.wsgi.application"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": SETTINGS.django_database_path,
+        "NAME": SETTINGS.database_path,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -53,7 +55,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": SETTINGS.log_level.upper()},
+    "root": {"handlers": ["console"], "level": config.env_log_level(os.environ, "LOG_LEVEL").upper()},
     # One line per 4xx ("Not Found: /x") is the access log's job (ACCESS_LOG=1), not an
     # application warning: a scanner would otherwise fill the log. 5xx errors still log.
     "loggers": {"django.request": {"level": "ERROR"}},

@@ -7,7 +7,7 @@ from . import SERVICE_NAME, __version__, config
 from .headers import SECURITY_HEADERS
 
 # The interactive docs: off unless API_DOCS=1 (config.py says why).
-API_DOCS = config.from_env().api_docs
+API_DOCS = config.api_docs_from_env()
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 app = FastAPI(
