@@ -106,3 +106,26 @@ def bake(template: Path, output_dir: Path, **answers: str) -> Path:
         extra_context=answers,
     )
     return Path(project)
+
+
+# The units `docker stats` prints memory in (binary ones, and decimal ones in some versions).
+MEMORY_UNITS = {
+    "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
+    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+}  # fmt: skip
+
+
+def parse_memory(text: str) -> int:
+    """Bytes in `docker stats`' MemUsage ("45.3MiB / 7.6GiB": the part before the slash)."""
+    match = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", text.split("/")[0].strip())
+    if not match or match[2] not in MEMORY_UNITS:
+        raise ValueError(f"unknown docker stats memory {text!r}")
+    return round(float(match[1]) * MEMORY_UNITS[match[2]])
+
+
+def uv_version(project: Path) -> str:
+    """The uv release a generated project's Dockerfile builds with (its `ARG UV_VERSION=`)."""
+    found = re.search(r"^ARG UV_VERSION=(\S+)$", (project / "Dockerfile").read_text(encoding="utf-8"), re.M)
+    if not found:
+        raise ValueError(f"{project / 'Dockerfile'} has no ARG UV_VERSION")
+    return found[1]

@@ -56,7 +56,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from measure import bake, build_steps, parse_wrk, step_counts, wrk_command
+from measure import bake, build_steps, parse_memory, parse_wrk, step_counts, uv_version, wrk_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -80,11 +80,6 @@ START_LIMIT = 60.0  # seconds a container gets to answer 200 before the run is m
 STOP_TIMEOUT = 10  # docker stop's default grace period, given explicitly
 IDLE_WAIT = 3.0  # seconds between the first 200 and the first idle-memory sample
 IDLE_SAMPLES = 3  # `docker stats --no-stream` readings per container (each takes about 2 s)
-# The units `docker stats` prints memory in (binary ones, and decimal ones in some versions).
-MEMORY_UNITS = {
-    "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
-    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-}  # fmt: skip
 DOCKER_ENV = {**os.environ, "DOCKER_BUILDKIT": "1"}
 # The app needs this and nothing else; every variant gets the same (the template would
 # otherwise make a random one and log a warning, the baselines would refuse to start).
@@ -211,14 +206,6 @@ def wrk(port: int, seconds: int) -> dict:
     return {"rps": numbers.pop("requests_per_second"), **numbers}
 
 
-def parse_memory(text: str) -> int:
-    """Bytes in `docker stats`' MemUsage ("45.3MiB / 7.6GiB": the part before the slash)."""
-    match = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", text.split("/")[0].strip())
-    if not match or match[2] not in MEMORY_UNITS:
-        raise RuntimeError(f"unknown docker stats memory {text!r}")
-    return round(float(match[1]) * MEMORY_UNITS[match[2]])
-
-
 def idle_memory(name: str) -> dict:
     """The container's memory at rest: IDLE_WAIT s after its first 200, before any load."""
     time.sleep(IDLE_WAIT)
@@ -314,7 +301,7 @@ def pins(requirements: Path) -> dict[str, str]:
     return found
 
 
-def versions(uv_version: str) -> dict:
+def versions(uv: str) -> dict:
     import cookiecutter
 
     return {
@@ -326,8 +313,8 @@ def versions(uv_version: str) -> dict:
         "base_image_id": first_line("docker", "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE),
         "base_python": first_line("docker", "run", "--rm", BASE_IMAGE, "python", "-V"),
         "base_pip": first_line("docker", "run", "--rm", BASE_IMAGE, "python", "-m", "pip", "--version"),
-        "uv_image": f"ghcr.io/astral-sh/uv:{uv_version}",
-        "uv": uv_reported_version(f"ghcr.io/astral-sh/uv:{uv_version}"),
+        "uv_image": f"ghcr.io/astral-sh/uv:{uv}",
+        "uv": uv_reported_version(f"ghcr.io/astral-sh/uv:{uv}"),
         "cookiecutter": cookiecutter.__version__,
         "host_python": platform.python_version(),
     }  # fmt: skip
@@ -508,7 +495,7 @@ def settings(args: argparse.Namespace, base_size: int) -> dict:
     }
 
 
-def document(run: Run, base_size: int, uv_version: str) -> dict:
+def document(run: Run, base_size: int, uv: str) -> dict:
     """The results file: the run's settings, the machine, the versions, every measurement."""
     return {
         "schema": 1,
@@ -520,7 +507,7 @@ def document(run: Run, base_size: int, uv_version: str) -> dict:
         "note": run.args.note,
         "settings": settings(run.args, base_size),
         "machine": machine(),
-        "versions": versions(uv_version),
+        "versions": versions(uv),
         "template": template_state(),
         "frameworks": run.results,
         "sequence": run.sequence,
@@ -535,11 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for framework in args.frameworks:
             run.bake(framework)
-        dockerfile = run.variants[0].project / "Dockerfile"
-        uv_version = re.search(r"^ARG UV_VERSION=(\S+)", dockerfile.read_text(), re.M)[1]
+        uv = uv_version(run.variants[0].project)
         base_size = image_size(BASE_IMAGE)
         measure_all(run, base_size)
-        results = document(run, base_size, uv_version)
+        results = document(run, base_size, uv)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
         log(f"wrote {args.out} after {results['duration_s']:.0f} s")

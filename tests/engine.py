@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -387,8 +386,6 @@ def slow_get(port: int, seconds: int, into: dict, timeout: float = 60) -> None:
 
 # ---- measurements -----------------------------------------------------------------------------
 
-UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
-
 
 def memory_bytes(container: Container) -> int:
     """Memory the container keeps once a load is over, as `docker stats` reports it (page cache
@@ -398,9 +395,7 @@ def memory_bytes(container: Container) -> int:
     samples = []
     for _ in range(3):
         usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout
-        amount = re.match(r"\s*([\d.]+)\s*([A-Za-z]+)", usage)
-        assert amount, usage
-        samples.append(int(float(amount[1]) * UNITS[amount[2]]))
+        samples.append(measure.parse_memory(usage))
     return statistics.median(samples)
 
 

@@ -37,6 +37,7 @@ from helpers import (
     tool,
     version,
 )
+from measure import uv_version
 
 SHARED_FILES = {
     ".dockerignore",
@@ -189,9 +190,8 @@ def test_the_lock_covers_every_offered_python(bake, framework: str) -> None:
     offered = [py for py in PYTHONS if supported(py, framework)]
     oldest = min(offered, key=version)
     assert f"LOCK_PYTHON := {oldest}\n" in makefile
-    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
-    uv_image = re.search(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.MULTILINE)
-    assert f"UV_VERSION := {uv_image[1]}\n" in makefile, "the Makefile and the image must use the same uv"
+    uv = uv_version(project)
+    assert f"UV_VERSION := {uv}\n" in makefile, "the Makefile and the image must use the same uv"
 
 
 def test_the_framework_staging_directory_never_ships(bake) -> None:
