@@ -115,24 +115,23 @@ ROUTES.update({f"/slow/{seconds}": slow(seconds) for seconds in range(31)})
 }
 
 
+def command_problem(argv: list[str], failure: str, env: dict[str, str] | None = None) -> str | None:
+    """None if the command answers (exit 0 within 30 s), else why not, in one line."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=env)
+    except subprocess.TimeoutExpired:
+        return f"`{' '.join(argv)}` did not answer within 30 s"
+    if result.returncode != 0:
+        return f"{failure} (`{' '.join(argv)}`: {result.stderr.strip()[-300:]})"
+    return None
+
+
 @functools.cache
 def engine_problem() -> str | None:
     """Why no Docker engine can be used here, or None if one answers."""
     if shutil.which("docker") is None:
         return "the docker CLI is not installed"
-    try:
-        result = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return "`docker info` did not answer within 30 s"
-    if result.returncode != 0:
-        return f"no Docker engine reachable (`docker info`: {result.stderr.strip()[-300:]})"
-    return None
+    return command_problem(["docker", "info", "--format", "{{.ServerVersion}}"], "no Docker engine reachable")
 
 
 def require_engine(tier: str = "docker", also: Callable[[], str | None] | None = None) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import DEFAULT_VARIANTS, DOCKER_ENV, Variant, docker, http_get, require_engine
+from engine import DEFAULT_VARIANTS, DOCKER_ENV, Variant, command_problem, docker, http_get, require_engine
 
 pytestmark = [pytest.mark.docker, pytest.mark.compose]
 
@@ -58,20 +58,9 @@ services:
 
 def compose_problem() -> str | None:
     """Why `docker compose` cannot be used here, or None."""
-    try:
-        result = subprocess.run(
-            ["docker", "compose", "version", "--short"],
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-            env=COMPOSE_ENV,
-        )
-    except subprocess.TimeoutExpired:
-        return "`docker compose version` did not answer"
-    if result.returncode != 0:
-        return f"the docker compose plugin is not installed ({result.stderr.strip()[-300:]})"
-    return None
+    return command_problem(
+        ["docker", "compose", "version", "--short"], "the docker compose plugin is not installed", COMPOSE_ENV
+    )
 
 
 require_engine("compose", also=compose_problem)
