@@ -6,7 +6,7 @@ import subprocess
 
 from helpers import ROOT, tool
 
-PYTHON_DIRS = ["hooks", "tests", "bench", "docs", "scripts/update-pins"]
+PYTHON_DIRS = ["hooks", "tests", "bench", "docs", "scripts/update-pins", "scripts/metrics"]
 SHELL_SCRIPTS = ["generate", "tests/run", ".ci/run"]
 
 
