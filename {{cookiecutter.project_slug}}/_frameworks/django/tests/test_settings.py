@@ -2,6 +2,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -34,3 +35,18 @@ def test_unknown_host_is_rejected_in_one_warning_line(caplog: pytest.LogCaptureF
 def test_probes_answer_any_host(path: str) -> None:
     # A kubelet probe names the pod's IP, which ALLOWED_HOSTS cannot list in advance.
     assert Client().get(path, HTTP_HOST="10.1.2.3:8000").status_code == 200
+
+
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+
+
+@pytest.mark.skipif(not MANAGE.exists(), reason="the image carries the package, not manage.py")
+def test_manage_py_reports_a_bad_setting_in_one_line() -> None:
+    env = {**os.environ, "DJANGO_DEBUG": "maybe"}
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "check"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "configuration error: DJANGO_DEBUG='maybe' is not one of 1, true, yes, on, 0, false, no, off"
+    ]
