@@ -58,10 +58,6 @@ DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # namespaces, cont
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
-# The pre-generation hook's own slug, port and namespace rules.
-PRE_GEN = pre
-
-
 # ---- quantities and rendering -----------------------------------------------------------------
 
 SUFFIXES = {
@@ -321,20 +317,20 @@ def test_option_off_leaves_no_deploy_directory(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1", "80a", "8000 "])
 def test_a_bad_port_never_reaches_a_manifest(port: str) -> None:
-    with pytest.raises(PRE_GEN.Invalid, match="port"):
-        PRE_GEN.check_port(port)
+    with pytest.raises(pre.Invalid, match="port"):
+        pre.check_port(port)
 
 
 @pytest.mark.parametrize("slug", ["Acme", "1acme", "acme_service", "acme--service", "-acme", "a" * 64])
 def test_a_bad_slug_never_reaches_a_manifest(slug: str) -> None:
-    with pytest.raises(PRE_GEN.Invalid, match="project_slug"):
-        PRE_GEN.check_slug(slug)
+    with pytest.raises(pre.Invalid, match="project_slug"):
+        pre.check_slug(slug)
 
 
-@pytest.mark.parametrize("slug", sorted(PRE_GEN.RESERVED_NAMESPACES))
+@pytest.mark.parametrize("slug", sorted(pre.RESERVED_NAMESPACES))
 def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, tmp_path: Path) -> None:
-    with pytest.raises(PRE_GEN.Invalid, match="namespace Kubernetes owns"):
-        PRE_GEN.check_namespace(slug)
+    with pytest.raises(pre.Invalid, match="namespace Kubernetes owns"):
+        pre.check_namespace(slug)
     answers = {"project_slug": slug, "framework": "none"}
     with pytest.raises(FailedHookException):
         bake(tmp_path / "on", **answers)
@@ -343,11 +339,11 @@ def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: st
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.from_regex(PRE_GEN.SLUG_RE, fullmatch=True))
+@given(st.from_regex(pre.SLUG_RE, fullmatch=True))
 def test_every_slug_the_hook_accepts_is_a_valid_kubernetes_name(slug: str) -> None:
     try:
-        PRE_GEN.check_slug(slug)
-    except PRE_GEN.Invalid:
+        pre.check_slug(slug)
+    except pre.Invalid:
         return  # refused before any file is written
     assert len(slug) <= 63
     assert DNS1035_LABEL.fullmatch(slug)  # Service names are the strictest
@@ -357,7 +353,7 @@ def test_every_slug_the_hook_accepts_is_a_valid_kubernetes_name(slug: str) -> No
 
 def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(tmp_path: Path) -> None:
     slug = "a" + "-b" * 31  # 63 characters
-    PRE_GEN.check_slug(slug)
+    pre.check_slug(slug)
     for port in ("1", "65535"):
         project = bake(tmp_path / port, project_slug=slug, port=port, framework="none")
         docs = render(project)
