@@ -56,7 +56,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from measure import bake, build_steps, parse_memory, parse_wrk, step_counts, uv_version, wrk_command
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from measure import build_steps, parse_memory, parse_wrk, step_counts, uv_version, wrk_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -369,6 +370,26 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed (apt-get install -y {package})")
     return args
+
+
+def bake(template: Path, output_dir: Path, **answers: str) -> Path:
+    """The project cookiecutter generates from `template` with `answers`, without prompting.
+
+    Its replay file goes to output_dir/replay, not to the home directory."""
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config = output_dir / "cookiecutter-config.yaml"
+    # A JSON string is a valid YAML scalar, whatever the path holds.
+    config.write_text(f"replay_dir: {json.dumps(str(output_dir / 'replay'))}\n", encoding="utf-8")
+    project = cookiecutter(
+        str(template),
+        no_input=True,
+        output_dir=str(output_dir),
+        config_file=str(config),
+        extra_context=answers,
+    )
+    return Path(project)
 
 
 class Run:

@@ -22,8 +22,6 @@ import pytest
 import yaml
 from cookiecutter.environment import StrictEnvironment
 
-import measure
-
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 FRAMEWORKS_DIR = TEMPLATE / "_frameworks"
@@ -86,8 +84,16 @@ ALL_OPTION_FILES: set[str] = set().union(*OPTION_FILES.values())
 
 
 def bake(output_dir: Path, **answers: str) -> Path:
-    """The project the template generates with these answers (bench/measure.py's bake)."""
-    return measure.bake(ROOT, output_dir, **answers)
+    """The project the template generates with these answers, without prompting."""
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config = output_dir / "cookiecutter-config.yaml"
+    config.write_text(f"replay_dir: {json.dumps(str(output_dir / 'replay'))}\n", encoding="utf-8")
+    project = cookiecutter(
+        str(ROOT), no_input=True, output_dir=str(output_dir), config_file=str(config), extra_context=answers
+    )
+    return Path(project)
 
 
 def files_of(project: Path) -> set[str]:

@@ -1,13 +1,12 @@
-"""What the bench and the test suite both read: wrk's output, BuildKit's log, a baked project.
+"""What the test suite and the bench both read: wrk's command and output, BuildKit's log,
+`docker stats` memory, a project's uv release.
 
-One definition of each, shared by bench/run.py and the tests. Standard library only at module
-level (cookiecutter is imported by `bake` when it runs), and every function but `bake` is a
-pure function of its arguments.
+One definition of each: the tests own it, and bench/run.py imports it from here. Standard
+library only, and every function is a pure function of its arguments.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,26 +85,6 @@ def step_counts(steps: dict[str, bool]) -> tuple[int, int]:
     own = {name: cached for name, cached in steps.items() if not name.startswith("[internal]")}
     executed = [name for name, cached in own.items() if not cached and " FROM " not in name]
     return len(executed), sum(own.values())
-
-
-def bake(template: Path, output_dir: Path, **answers: str) -> Path:
-    """The project cookiecutter generates from `template` with `answers`, without prompting.
-
-    Its replay file goes to output_dir/replay, not to the home directory."""
-    from cookiecutter.main import cookiecutter
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    config = output_dir / "cookiecutter-config.yaml"
-    # A JSON string is a valid YAML scalar, whatever the path holds.
-    config.write_text(f"replay_dir: {json.dumps(str(output_dir / 'replay'))}\n", encoding="utf-8")
-    project = cookiecutter(
-        str(template),
-        no_input=True,
-        output_dir=str(output_dir),
-        config_file=str(config),
-        extra_context=answers,
-    )
-    return Path(project)
 
 
 # The units `docker stats` prints memory in (binary ones, and decimal ones in some versions).
