@@ -166,12 +166,10 @@ def check_requirements(text: str, name: str) -> list[str]:
     return pins
 
 
-def check_runtime_packages(framework: str, pins: list[str]) -> None:
-    """`none` runs on the standard library alone; every other framework needs its packages."""
-    if framework == "none" and pins:
-        raise Broken(f"requirements.txt: framework 'none' must have no packages, found {pins}")
-    if framework != "none" and not pins:
-        raise Broken(f"requirements.txt: no packages for framework {framework!r}")
+def check_runtime_packages(pins: list[str]) -> None:
+    """The entrypoint hands over to granian, so the runtime lock must pin it."""
+    if not any(pin.partition("==")[0].lower() == "granian" for pin in pins):
+        raise Broken(f"requirements.txt: granian, which serves the app, is not pinned; found {pins}")
 
 
 def validate(root: Path, answers: dict) -> None:
@@ -182,7 +180,7 @@ def validate(root: Path, answers: dict) -> None:
     dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
     check_dockerfile(dockerfile, answers["python_version"], str(answers["port"]), answers["__package"])
     runtime = check_requirements((root / "requirements.txt").read_text(encoding="utf-8"), "requirements.txt")
-    check_runtime_packages(answers["framework"], runtime)
+    check_runtime_packages(runtime)
     check_requirements((root / "requirements-dev.txt").read_text(encoding="utf-8"), "requirements-dev.txt")
 
 

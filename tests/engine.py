@@ -33,12 +33,15 @@ from helpers import (
     PYTHONS,
     bake,
     newest_supported,
+    runtime_pins,
     skip_or_fail,
     supported,
     version,
 )
 
-SWEEP_FRAMEWORK = "none"  # no third-party dependencies: the cheapest image to build on every Python
+# The framework with the fewest dependencies (the smallest runtime lock): the cheapest image to
+# build on every offered Python.
+SWEEP_FRAMEWORK = min(FRAMEWORKS, key=lambda framework: len(runtime_pins(framework)))
 DEFAULT_PORT = OPTIONS["port"]
 OTHER_PORT = "8080"  # baked into every image away from the default Python
 HEALTHY_WITHIN = 30.0  # seconds from `docker run` to a `healthy` health status
@@ -52,67 +55,50 @@ MIB = 2**20
 
 # A route that only the tests add: GET /slow/<seconds> sleeps, then answers {"slept": seconds}.
 # Images.slow() builds a throwaway image on top of a built one, with this code appended to the
-# named module of the package; the product itself has no such route. Per framework:
-# (module, code appended to it).
+# module granian serves (cookiecutter.json's _framework_target): it wraps the app and answers
+# /slow/ itself, so it needs to know only the interface. The product has no such route.
 SLOW_ROUTES = {
-    "fastapi": (
-        "app.py",
-        """
-import asyncio
+    "asgi": """
+
+import asyncio as _slow_asyncio
+
+_slow_inner = {attribute}
 
 
-@app.get("/slow/{seconds}")
-async def slow(seconds: int) -> dict[str, int]:
-    await asyncio.sleep(seconds)
-    return {"slept": seconds}
+async def {attribute}(scope, receive, send):
+    path = scope.get("path", "") if scope["type"] == "http" else ""
+    if not (path.startswith("/slow/") and path[6:].isdigit()):
+        return await _slow_inner(scope, receive, send)
+    await _slow_asyncio.sleep(int(path[6:]))
+    body = b'{{"slept": %d}}' % int(path[6:])
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({{"type": "http.response.start", "status": 200, "headers": headers}})
+    await send({{"type": "http.response.body", "body": body}})
 """,
-    ),
-    "flask": (
-        "app.py",
-        """
-import time
+    "wsgi": """
+
+import time as _slow_time
+
+_slow_inner = {attribute}
 
 
-@app.get("/slow/<int:seconds>")
-def slow(seconds: int) -> dict[str, int]:
-    time.sleep(seconds)
-    return {"slept": seconds}
+def {attribute}(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if not (path.startswith("/slow/") and path[6:].isdigit()):
+        return _slow_inner(environ, start_response)
+    _slow_time.sleep(int(path[6:]))
+    body = b'{{"slept": %d}}' % int(path[6:])
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 """,
-    ),
-    "django": (
-        "urls.py",
-        """
-import time
-
-from django.http import JsonResponse
-
-
-def slow(request, seconds: int) -> JsonResponse:
-    time.sleep(seconds)
-    return JsonResponse({"slept": seconds})
-
-
-urlpatterns.append(path("slow/<int:seconds>", slow))
-""",
-    ),
-    "none": (
-        "app.py",
-        """
-import time
-
-
-def slow(seconds: int) -> Callable[[], dict[str, int]]:
-    def route() -> dict[str, int]:
-        time.sleep(seconds)
-        return {"slept": seconds}
-
-    return route
-
-
-ROUTES.update({f"/slow/{seconds}": slow(seconds) for seconds in range(31)})
-""",
-    ),
 }
+
+
+def slow_route(framework: str) -> tuple[str, str]:
+    """(the served module's file, the code to append to it) for the framework's interface."""
+    module, attribute = OPTIONS["_framework_target"][framework].split(":")
+    code = SLOW_ROUTES[OPTIONS["_framework_interface"][framework]].format(attribute=attribute)
+    return f"{module.replace('.', '/')}.py", code
 
 
 def command_problem(argv: list[str], failure: str, env: dict[str, str] | None = None) -> str | None:
@@ -178,7 +164,6 @@ def matrix() -> list[Variant]:
 VARIANTS = matrix()
 DEFAULT_VARIANTS = [v for v in VARIANTS if v.python == default_python(v.framework)]
 DJANGO_VARIANTS = [v for v in VARIANTS if v.framework == "django"]
-WORKER_VARIANTS = [v for v in DEFAULT_VARIANTS if v.framework != "none"]  # those with worker processes
 
 every_image = pytest.mark.parametrize("image", VARIANTS, ids=str, indirect=True)
 every_framework = pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
@@ -313,7 +298,7 @@ class Images:
         """The variant's image plus GET /slow/<seconds> (SLOW_ROUTES): one more layer, one file."""
         if variant not in self.slow_built:
             image = self.get(variant)
-            module, code = SLOW_ROUTES[variant.framework]
+            module, code = slow_route(variant.framework)
             context = self.tmp.mktemp(f"slow-{variant}")
             original = (image.project / image.package / module).read_text(encoding="utf-8")
             (context / module).write_text(original + code, encoding="utf-8")

@@ -181,3 +181,9 @@ def readme_settings(project: Path) -> list[str]:
     readme = (project / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0]
     return SETTING_ROW.findall(section)
+
+
+def runtime_pins(framework: str) -> list[str]:
+    """The framework's runtime lock (`name==version`), read with the post-generation hook's rule."""
+    lock = FRAMEWORKS_DIR / framework / "requirements.txt"
+    return post.check_requirements(lock.read_text(encoding="utf-8"), str(lock))

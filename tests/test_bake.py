@@ -62,21 +62,17 @@ SHARED_FILES = {
     "tests/test_server.py",
     "tests/test_app.py",
 }
-FRAMEWORK_FILES = {
-    "fastapi": {"acme_service/app.py"},
-    "flask": {"acme_service/app.py"},
-    "none": {"acme_service/app.py"},
-    "django": {
-        "manage.py",
-        "acme_service/middleware.py",
-        "acme_service/settings.py",
-        "acme_service/urls.py",
-        "acme_service/views.py",
-        "acme_service/wsgi.py",
-        "tests/conftest.py",
-        "tests/test_settings.py",
-    },
-}
+
+
+def framework_files(framework: str) -> set[str]:
+    """The files a framework adds (its files under _frameworks/ that replace no shared one), as
+    the default answers name them."""
+    own = FRAMEWORKS_DIR / framework
+    files = {str(p.relative_to(own)) for p in own.rglob("*") if p.is_file()}
+    return {f.replace("{{cookiecutter.__package}}", "acme_service") for f in files} - SHARED_FILES
+
+
+FRAMEWORK_FILES = {framework: framework_files(framework) for framework in FRAMEWORKS}
 PORTS = ["8000", "8080", "80", "65535"]
 
 
@@ -84,8 +80,11 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_framework_files_cover_every_framework() -> None:
-    assert set(FRAMEWORK_FILES) == set(FRAMEWORKS)
+def test_every_framework_has_an_app_module() -> None:
+    # granian serves cookiecutter.json's _framework_target: the module must be the framework's own.
+    for framework in FRAMEWORKS:
+        module = OPTIONS["_framework_target"][framework].split(":")[0].replace(".", "/")
+        assert f"acme_service/{module}.py" in FRAMEWORK_FILES[framework], framework
 
 
 def test_option_files_cover_every_option() -> None:
@@ -161,17 +160,14 @@ def test_shell_passes_shellcheck(bake, framework: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
-def test_requirements_are_locked_and_none_has_no_packages(bake, python: str, framework: str) -> None:
+def test_requirements_are_locked_and_pin_the_server(bake, python: str, framework: str) -> None:
     """The post-generation hook's own rule (exact pins, sha256 hashes), and what each framework needs."""
     project = bake(python_version=python, framework=framework)
     pins, dev = (
         post.check_requirements((project / name).read_text(encoding="utf-8"), name)
         for name in ("requirements.txt", "requirements-dev.txt")
     )
-    post.check_runtime_packages(framework, pins)  # the hook's rule: none has no packages
-    if framework != "none":
-        assert any(pin.startswith(f"{framework}==") for pin in pins)
-        assert any(pin.startswith("granian==") for pin in pins)
+    post.check_runtime_packages(pins)  # the hook's rule: granian is pinned
     assert set(pins) <= set(dev), "the tests must run against the runtime pins"
     assert any(pin.startswith("pytest==") for pin in dev)
     for name in ("requirements.txt", "requirements-dev.txt"):  # `make lock` wrote them
@@ -268,7 +264,7 @@ def framework_branches(tree: jinja2.nodes.Template) -> list[str]:
 def test_the_framework_branch_detector_finds_every_form() -> None:
     for source in (
         '{% if cookiecutter.framework == "django" %}x{% endif %}',
-        '{% if cookiecutter.__server == "granian" %}{% elif "flask" in y %}x{% endif %}',
+        '{% if cookiecutter.include_compose %}{% elif "flask" in y %}x{% endif %}',
         "{{ 'a' if framework != 'none' else 'b' }}",
         "{% if cookiecutter['framework'] %}x{% endif %}",
         '{% set is_django = cookiecutter.framework == "django" %}{% if is_django %}x{% endif %}',
@@ -278,7 +274,7 @@ def test_the_framework_branch_detector_finds_every_form() -> None:
     ):
         assert framework_branches(JINJA.parse(source)), source
     for source in (
-        '{% if cookiecutter.__server == "granian" %}x{% endif %}',
+        '{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}x{% endif %}',
         "{% if cookiecutter.include_kubernetes %}x{% endif %}",
         "{{ cookiecutter._framework_worker_mib[cookiecutter.framework] }}",  # data, not a branch
         '{{ cookiecutter._framework_min_python.get(cookiecutter.framework, "3.11") }}',
@@ -288,7 +284,7 @@ def test_the_framework_branch_detector_finds_every_form() -> None:
 
 def test_no_shared_file_branches_on_the_framework() -> None:
     """A framework varies only through its files under _frameworks/; shared files may test
-    `__server` and the include_* options, never the framework's name."""
+    the include_* options and the `_framework_*` data of cookiecutter.json, never the framework's name."""
     branching = {}
     for path in shared_template_files():
         found = framework_branches(parse(path))

@@ -319,13 +319,15 @@ def test_pin_re_separates_the_pin_from_its_marker() -> None:
     assert post.PIN_RE.fullmatch("flask==3.1.3")["marker"] is None
 
 
-def test_none_has_no_packages_and_the_others_have_some() -> None:
-    post.check_runtime_packages("none", [])
-    post.check_runtime_packages("flask", ["flask==3.1.3"])
-    with pytest.raises(post.Broken, match=r"^requirements\.txt: framework 'none' must have no packages"):
-        post.check_runtime_packages("none", ["flask==3.1.3"])
-    with pytest.raises(post.Broken, match=r"^requirements\.txt: no packages for framework 'flask'"):
-        post.check_runtime_packages("flask", [])
+def test_the_runtime_lock_must_pin_the_server() -> None:
+    post.check_runtime_packages(["granian==2.8.9"])
+    post.check_runtime_packages(["flask==3.1.3", "Granian==2.8.9"])
+    with pytest.raises(
+        post.Broken, match=r"^requirements\.txt: granian, which serves the app, is not pinned"
+    ):
+        post.check_runtime_packages(["flask==3.1.3"])
+    with pytest.raises(post.Broken, match=r"^requirements\.txt: granian"):
+        post.check_runtime_packages([])
 
 
 def test_the_shipped_locks_pass_for_every_framework() -> None:

@@ -199,9 +199,8 @@ def test_starts_and_stays_healthy_under_a_64m_limit(image: Image, scratch: Scrat
     assert result.socket_errors == 0, result.output
     assert kills == 0, logs
     assert (container.state().get("Health") or {}).get("Status") == "healthy", logs
-    if image.variant.framework != "none":  # one process: nothing to cut
-        reasons = [line for line in logs.splitlines() if "memory limit" in line]
-        assert len(reasons) == 1, logs
+    reasons = [line for line in logs.splitlines() if "memory limit" in line]
+    assert len(reasons) == 1, logs
 
 
 # ---- oversized and malformed requests ---------------------------------------------------------

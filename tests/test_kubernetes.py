@@ -241,9 +241,6 @@ def test_objects_fit_together(baked: Baked) -> None:
 
 def test_worker_count_comes_from_the_pods_cpu_request(baked: Baked) -> None:
     env = {item["name"]: item for item in container_of(baked.docs)["env"]}
-    if baked.framework == "none":  # one process with a pool of threads: no workers to count
-        assert "WEB_CONCURRENCY" not in env
-        return
     field = env["WEB_CONCURRENCY"]["valueFrom"]["resourceFieldRef"]
     assert field["resource"] == "requests.cpu"
     assert quantity(field["divisor"]) == 1
@@ -331,7 +328,7 @@ def test_a_bad_slug_never_reaches_a_manifest(slug: str) -> None:
 def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, tmp_path: Path) -> None:
     with pytest.raises(pre.Invalid, match="namespace Kubernetes owns"):
         pre.check_namespace(slug)
-    answers = {"project_slug": slug, "framework": "none"}
+    answers = {"project_slug": slug}
     with pytest.raises(FailedHookException):
         bake(tmp_path / "on", **answers)
     assert not (tmp_path / "on" / slug).exists()
@@ -355,7 +352,7 @@ def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(tmp_pat
     slug = "a" + "-b" * 31  # 63 characters
     pre.check_slug(slug)
     for port in ("1", "65535"):
-        project = bake(tmp_path / port, project_slug=slug, port=port, framework="none")
+        project = bake(tmp_path / port, project_slug=slug, port=port)
         docs = render(project)
         assert container_of(docs)["ports"][0]["containerPort"] == int(port)
         result = subprocess.run(

@@ -16,7 +16,6 @@ import pytest
 from engine import (
     DEFAULT_VARIANTS,
     HTTP,
-    WORKER_VARIANTS,
     Image,
     Images,
     Scratch,
@@ -41,20 +40,13 @@ SETTLED = 0.02  # two warm-up rounds within 2 % of each other
 LOAD_SECONDS = 30
 MEMORY_GROWTH = 0.10  # at most 10 % more memory after the load than after the warm-up
 SLOW_REQUEST_SECONDS = 3
-# A known open problem, reported as xfail when it shows (every other check still applies):
-# the standard-library server starts a thread per connection, and under 30 s of wrk its
-# memory has grown 2-17 % (about 1-2 MiB) in repeated runs here; the cause (allocator
-# fragmentation from thread churn is the suspect) is not fixed yet.
-KNOWN_MEMORY_GROWTH = {
-    "none": "known: the thread-per-connection stdlib server's memory grows 1-2 MiB under sustained load",
-}
 
 
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
 def test_sustained_load_has_no_errors_and_no_memory_growth(image: Image, scratch: Scratch) -> None:
     container, port = start(scratch, image)
-    # Warm up until memory settles: caches, allocator arenas and (for the thread-per-connection
-    # server) cached thread stacks grow with the first loads, then stay. A leak keeps growing.
+    # Warm up until memory settles: caches and allocator arenas grow with the first loads, then
+    # stay. A leak keeps growing.
     after_warm_up = 0
     for _ in range(WARM_UP_ROUNDS):
         wrk(port, WARM_UP_SECONDS, connections=CONNECTIONS)
@@ -70,10 +62,7 @@ def test_sustained_load_has_no_errors_and_no_memory_growth(image: Image, scratch
     assert result.requests > 0
     assert result.socket_errors == 0, result.output
     assert result.non_2xx == 0, result.output
-    grew = at_end > after_warm_up * (1 + MEMORY_GROWTH)
-    if grew and image.variant.framework in KNOWN_MEMORY_GROWTH:
-        pytest.xfail(KNOWN_MEMORY_GROWTH[image.variant.framework])
-    assert not grew, (after_warm_up, at_end)
+    assert at_end <= after_warm_up * (1 + MEMORY_GROWTH), (after_warm_up, at_end)
 
 
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
@@ -94,7 +83,7 @@ def test_sigterm_lets_an_in_flight_request_finish(image: Image, images: Images, 
     assert stop_seconds >= SLOW_REQUEST_SECONDS - 1.5, "the server stopped without waiting for the request"
 
 
-@pytest.mark.parametrize("image", WORKER_VARIANTS, ids=str, indirect=True)
+@pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
 def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(image: Image, scratch: Scratch) -> None:
     container, port = start(scratch, image)
     workers = worker_pids(container)
@@ -135,7 +124,7 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(image: Imag
     assert container.state()["Running"]
 
 
-@pytest.mark.parametrize("image", WORKER_VARIANTS, ids=str, indirect=True)
+@pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
 def test_worker_count_follows_a_cpu_limit(image: Image, scratch: Scratch) -> None:
     container, _ = start(scratch, image, "--cpus", "1")
     assert len(worker_pids(container)) == 1  # one worker per CPU

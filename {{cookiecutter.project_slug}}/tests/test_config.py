@@ -17,14 +17,19 @@ def test_environment_overrides_defaults() -> None:
     env = {
         "PORT": "9000",
         "WEB_CONCURRENCY": "5",
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
         "THREADS": "2",
+{% endif %}
         "LOG_LEVEL": "DEBUG",
         "GRACEFUL_TIMEOUT": "3",
         "HEADER_TIMEOUT": "20",
         "HOST": "127.0.0.1",
     }
     settings = config.from_env(env, default_workers=1)
-    assert (settings.port, settings.workers, settings.threads) == (9000, 5, 2)
+    assert (settings.port, settings.workers) == (9000, 5)
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
+    assert settings.threads == 2
+{% endif %}
     assert (settings.log_level, settings.graceful_timeout, settings.header_timeout) == ("debug", 3, 20)
     assert settings.host == "127.0.0.1"
 
@@ -37,7 +42,9 @@ def test_environment_overrides_defaults() -> None:
         ("PORT", "eighty"),
         ("WEB_CONCURRENCY", "0"),
         ("WEB_CONCURRENCY", "many"),
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
         ("THREADS", "0"),
+{% endif %}
         ("LOG_LEVEL", "loud"),
         ("GRACEFUL_TIMEOUT", "0"),
         ("HEADER_TIMEOUT", "0"),

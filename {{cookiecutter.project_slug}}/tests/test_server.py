@@ -1,14 +1,10 @@
 import dataclasses
-{% if cookiecutter.__server == "stdlib" %}
-import logging
-{% endif %}
 
 from {{ cookiecutter.__package }} import server
 from {{ cookiecutter.__package }}.config import Settings
 
-SETTINGS = Settings(port=9123, workers=3, threads=2, log_level="debug", graceful_timeout=5, header_timeout=7)
+SETTINGS = Settings(port=9123, workers=3, log_level="debug", graceful_timeout=5, header_timeout=7)
 MIB = 1 << 20
-{% if cookiecutter.__server == "granian" %}
 
 
 def test_one_worker_per_cpu_without_a_memory_limit() -> None:
@@ -33,21 +29,12 @@ def test_arguments_carry_every_setting() -> None:
     assert "--workers-kill-timeout=5" in argv
     assert "--http1-header-read-timeout=7000" in argv
     assert "--respawn-failed-workers" in argv
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
+    assert "--blocking-threads=4" in argv
+    assert "--blocking-threads=2" in server.arguments(dataclasses.replace(SETTINGS, threads=2))
+{% endif %}
 
 
 def test_access_log_only_when_asked_for() -> None:
     assert "--no-access-log" in server.arguments(SETTINGS)
     assert "--access-log" in server.arguments(dataclasses.replace(SETTINGS, access_log=True))
-{% else %}
-
-
-def test_one_process_whatever_the_cpus() -> None:
-    assert server.default_workers(1, None) == server.default_workers(8, 64 * MIB) == 1
-
-
-def test_access_log_only_when_asked_for() -> None:
-    server.configure_logging(SETTINGS)
-    assert not server.access_log.isEnabledFor(logging.INFO)
-    server.configure_logging(dataclasses.replace(SETTINGS, access_log=True))
-    assert server.access_log.isEnabledFor(logging.INFO)
-{% endif %}

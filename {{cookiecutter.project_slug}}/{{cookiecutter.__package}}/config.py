@@ -30,7 +30,6 @@ class ConfigError(ValueError):
 class Settings:
     port: int
     workers: int
-    threads: int
     log_level: str
     graceful_timeout: int
     # Seconds a client has to send a request's line and headers; then the connection is closed.
@@ -40,6 +39,10 @@ class Settings:
     access_log: bool = False
     # All interfaces in a container (Docker publishes the port); `make dev` uses loopback.
     host: str = "0.0.0.0"  # noqa: S104
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
+    # Threads per worker that run the (blocking) views.
+    threads: int = 4
+{% endif %}
 {# A framework's config.py (_frameworks/<framework>/) extends this one: its own settings
    go in `fields` and `values`, their parsers in `parsers`. #}
 {% block fields %}{% endblock %}
@@ -136,12 +139,14 @@ def from_env(environ: Mapping[str, str] = os.environ, *, default_workers: int = 
     return Settings(
         port=env_int(environ, "PORT", DEFAULT_PORT, 1, 65535),
         workers=env_int(environ, "WEB_CONCURRENCY", default_workers, 1, 256),
-        threads=env_int(environ, "THREADS", 4, 1, 256),
         log_level=env_log_level(environ, "LOG_LEVEL"),
         graceful_timeout=env_int(environ, "GRACEFUL_TIMEOUT", DEFAULT_GRACEFUL_TIMEOUT, 1, 3600),
         header_timeout=env_int(environ, "HEADER_TIMEOUT", 10, 1, 60),
         access_log=env_flag(environ, "ACCESS_LOG", False),
         host=env_host(environ, "HOST", "0.0.0.0"),  # noqa: S104
+{% if cookiecutter._framework_interface[cookiecutter.framework] == "wsgi" %}
+        threads=env_int(environ, "THREADS", 4, 1, 256),
+{% endif %}
 {% block values %}{% endblock %}
     )
 {% block parsers %}{% endblock %}

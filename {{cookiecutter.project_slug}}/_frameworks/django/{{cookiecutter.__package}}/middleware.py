@@ -1,4 +1,4 @@
-"""Middleware every request passes first: security headers, probes and the Host check."""
+"""Middleware every request passes first: security headers, JSON errors, probes and the Host check."""
 
 import logging
 from collections.abc import Callable
@@ -22,6 +22,23 @@ def security_headers(get_response: Handler) -> Handler:
         response = get_response(request)
         for name, value in SECURITY_HEADERS:
             response[name] = value
+        return response
+
+    return middleware
+
+
+# Django answers these with an HTML page or an empty body; the service answers JSON everywhere.
+ERRORS = {404: "Not Found", 405: "Method Not Allowed"}
+
+
+def json_errors(get_response: Handler) -> Handler:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code in ERRORS and response.get("Content-Type") != "application/json":
+            allow = response.get("Allow")
+            response = JsonResponse({"detail": ERRORS[response.status_code]}, status=response.status_code)
+            if allow:
+                response["Allow"] = allow
         return response
 
     return middleware

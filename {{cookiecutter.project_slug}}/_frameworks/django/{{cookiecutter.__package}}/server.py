@@ -1,7 +1,4 @@
-{% extends "granian_server.py.j2" %}
-{% set interface = "wsgi" %}
-{% set target = "wsgi:application" %}
-{% set worker_mib = cookiecutter._framework_worker_mib.django %}
+{% extends "{{cookiecutter.__package}}/server.py" %}
 {% block imports %}
 import logging
 import multiprocessing

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
 # HSTS and the HTTPS redirect (SecurityMiddleware) belong to the TLS-terminating ingress.
 MIDDLEWARE = [
     "{{ cookiecutter.__package }}.middleware.security_headers",
+    "{{ cookiecutter.__package }}.middleware.json_errors",
     "{{ cookiecutter.__package }}.middleware.probes_and_hosts",
     "django.middleware.common.CommonMiddleware",
 ]

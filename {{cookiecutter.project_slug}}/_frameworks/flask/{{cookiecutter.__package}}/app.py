@@ -1,6 +1,9 @@
 """HTTP endpoints of the service."""
 
+import json
+
 from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
 
 from . import SERVICE_NAME, __version__
 from .headers import SECURITY_HEADERS
@@ -13,6 +16,15 @@ app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
 @app.after_request
 def security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@app.errorhandler(HTTPException)
+def json_error(error: HTTPException) -> Response:
+    """Errors in the service's JSON shape, not Werkzeug's HTML page (Allow kept on a 405)."""
+    response = error.get_response()
+    response.set_data(json.dumps({"detail": error.name}))
+    response.mimetype = "application/json"
     return response
 
 

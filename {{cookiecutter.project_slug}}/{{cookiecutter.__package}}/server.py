@@ -1,6 +1,6 @@
-{#- Shared by the frameworks granian serves (FastAPI, Flask, Django). Each one's server.py
-    extends this, sets `interface` ("asgi" or "wsgi"), `target` (module:attribute) and
-    `worker_mib` (from cookiecutter.json), and may fill the blocks `imports`, `helpers` and `before_exec`. -#}
+{#- A framework's server.py (_frameworks/<framework>/) may extend this one and fill the
+    blocks `imports`, `helpers` and `before_exec`. -#}
+{% set interface = cookiecutter._framework_interface[cookiecutter.framework] %}
 """How the container serves the app: granian, one worker process per CPU.
 
 granian reads and parses HTTP in Rust, on an event loop, and hands the app only
@@ -15,10 +15,10 @@ from . import config
 from .config import Settings
 {% endblock %}
 
-# Memory a container needs, measured in docs/benchmarks.md with headroom: the
-# supervisor (this process) and the health probe together, then each worker under load.
+# Memory a container needs, measured with headroom: the supervisor (this process)
+# and the health probe together, then each worker under load.
 BASE_MIB = 24
-WORKER_MIB = {{ worker_mib }}
+WORKER_MIB = {{ cookiecutter._framework_worker_mib[cookiecutter.framework] }}
 # Bytes of request head (request line and headers) granian buffers; a longer head gets 431.
 HEAD_BUFFER_BYTES = 16 * 1024
 
@@ -33,7 +33,7 @@ def arguments(settings: Settings) -> list[str]:
     """granian's command line for these settings."""
     return [
         "--interface={{ interface }}",
-        "{{ cookiecutter.__package }}.{{ target }}",
+        "{{ cookiecutter.__package }}.{{ cookiecutter._framework_target[cookiecutter.framework] }}",
         f"--host={settings.host}",
         f"--port={settings.port}",
         f"--workers={settings.workers}",
