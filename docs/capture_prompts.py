@@ -23,8 +23,8 @@ from rich.text import Text
 ROOT = Path(__file__).resolve().parent.parent
 SESSION = "template-prompts"
 # What a user types: a name, Enter for the derived slug, a description,
-# defaults for the author, Python 3.14, framework 2 (flask), port 8080, options on.
-ANSWERS = ["Billing API", "", "Bills customers every month.", "", "", "", "2", "8080", "", "", "", ""]
+# defaults for the author, framework 2 (flask), Python 3.14, port 8080, options on.
+ANSWERS = ["Billing API", "", "Bills customers every month.", "", "", "2", "", "8080", "", "", "", ""]
 
 
 def tmux(*args: str) -> str:

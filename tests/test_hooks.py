@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import FRAMEWORKS, MIN_PYTHON, OPTIONS, PYTHONS, ROOT, post, pre, render_hook
+from helpers import FRAMEWORKS, FRAMEWORKS_DIR, MIN_PYTHON, OPTIONS, PYTHONS, ROOT, post, pre, render_hook
 
 GOOD = {
     "project_name": "Billing API",
@@ -62,10 +63,26 @@ def test_bad_slugs_are_refused(slug: str) -> None:
         pre.check_slug(slug)
 
 
-@pytest.mark.parametrize("slug", ["json", "email", "tests", "django", "class", "http"])
+SHADOWING = ["json", "email", "tests", "django", "class", "http", "granian", "uvloop", "click"]
+
+
+@pytest.mark.parametrize("slug", SHADOWING)
 def test_slugs_that_shadow_modules_are_refused(slug: str) -> None:
     with pytest.raises(pre.Invalid, match="shadows"):
         pre.check_slug(slug)
+
+
+def test_the_reserved_names_are_the_locked_distributions() -> None:
+    """Every distribution in every framework's locks is refused as a package name, and every
+    reserved name is one of them, the test package, or a module installed under another name
+    (the venv tier checks those against site-packages)."""
+    locked = {
+        re.sub(r"[-_.]+", "_", pin.partition("==")[0]).lower()
+        for lock in sorted(FRAMEWORKS_DIR.glob("*/requirements*.txt"))
+        for pin in post.check_requirements(lock.read_text(encoding="utf-8"), lock.name)
+    }
+    assert locked <= pre.RESERVED_PACKAGES, sorted(locked - pre.RESERVED_PACKAGES)
+    assert pre.RESERVED_PACKAGES - locked == {"tests", "opentelemetry", "py"}
 
 
 @pytest.mark.parametrize("python", ["3.9", "3.10", "2.7", "3.8"])

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FRAMEWORKS, PYTHONS, interpreter, post, skip_or_fail, supported, version, without_uv
+from helpers import FRAMEWORKS, PYTHONS, interpreter, post, pre, skip_or_fail, supported, version, without_uv
 
 pytestmark = pytest.mark.venv
 
@@ -96,6 +96,15 @@ def test_make_install_test_and_lint_pass(bake, python: str, framework: str) -> N
     pins, unconditional = locked(project)
     assert frozen <= pins, frozen - pins
     assert unconditional <= frozen, unconditional - frozen
+    # Nothing installed can be shadowed by a project's package: the pre-generation hook refuses
+    # every top-level module name site-packages holds (private ones, "_name", are no slug).
+    site = next((project / ".venv" / "lib").glob("python*/site-packages"))
+    modules = {
+        entry.name.split(".")[0]  # a package, a module, or an extension (name.cpython-...so)
+        for entry in site.iterdir()
+        if not entry.name.startswith(("_", ".")) and not entry.name.endswith((".dist-info", ".data", ".pth"))
+    }
+    assert modules <= pre.RESERVED_PACKAGES, sorted(modules - pre.RESERVED_PACKAGES)
 
 
 # Each framework once, on the newest Python this machine has for it.
