@@ -3,17 +3,16 @@
 
   .venv/bin/python bench/report.py [RESULTS_JSON]
 
-Everything in the page that is a number comes from the JSON (and, for the "before the
-template changes" table, from bench/results/before-template-changes.json when it exists),
-so the page can be regenerated at any time without rerunning the benchmark. `facts` turns the
-JSON into plain data (lists, dicts, formatted numbers), bench/page.md.j2 holds the page's
-words, and matplotlib draws the chart.
+Every number on the page comes from the JSON (the "before" table from
+bench/results/before-template-changes.json), so the page can be regenerated at any time
+without rerunning the benchmark. `facts` turns the JSON into plain data, bench/page.md.j2 holds
+the words, matplotlib draws the chart. Nothing here is per framework: the frameworks are the
+JSON's, and every target applies to each of them alike.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import sys
 from pathlib import Path
@@ -33,13 +32,6 @@ BASELINES = ["tutorial", "docker-init"]
 LABELS = {"template": "Template", "tutorial": "Tutorial", "docker-init": "docker init"}
 MB = 1_000_000
 MIB = 2**20
-# The template's idle memory per container before the switch to granian (uvicorn for FastAPI,
-# gunicorn for Flask and Django), measured by hand; Django's is the
-# midpoint of the 160 to 190 MiB measured. The "Idle memory" target compares against these.
-PREVIOUS_IDLE_MIB = {"fastapi": 96, "flask": 116, "django": 175, "none": 13}
-RPS_TARGET = ["fastapi", "flask", "django"]  # the frameworks with a requests/s target
-# The HTTP servers a run's pins can hold, in the order the template's server is looked up.
-SERVERS = ["uvicorn", "gunicorn", "granian"]
 
 
 class Metric(NamedTuple):
@@ -54,14 +46,13 @@ class Metric(NamedTuple):
 
     @property
     def title(self) -> str:
-        arrow = "lower is better" if self.lower_is_better else "higher is better"
-        return f"{self.label}, {self.unit} ({arrow})"
+        return f"{self.label}, {self.unit} ({'lower' if self.lower_is_better else 'higher'} is better)"
 
 
 METRICS = [
     Metric("cold", "cold", "seconds", "Cold build", "s", True),
     Metric("rebuild", "rebuild", "seconds", "Rebuild after a one-line code change", "s", True),
-    Metric("bytes", "cold", "bytes_added", "Bytes added over python:3.14-slim", "MB", True, 1 / MB, 3),
+    Metric("bytes", "cold", "bytes_added", "Bytes added over the base image", "MB", True, 1 / MB, 3),
     Metric("start", "runtime", "start_to_200_s", "Start → first 200 on /health", "s", True),
     Metric("run", "runtime", "docker_run_return_s", "of which `docker run -d` itself", "s", True),
     Metric("idle", "runtime", "idle_memory_bytes", "Idle memory before load", "MiB", True, 1 / MIB, 1),
@@ -70,6 +61,14 @@ METRICS = [
     Metric("p99", "runtime", "p99_ms", "p99 latency on / (wrk)", "ms", True, 1.0, 1),
 ]
 BY_KEY = {metric.key: metric for metric in METRICS}
+# Targets on template ÷ tutorial of the medians (at most this for lower-is-better metrics, at
+# least this for requests/s), and absolute ones for the template, in seconds.
+RATIO_TARGETS = {"rebuild": 1 / 15, "cold": 0.5, "bytes": 0.85, "rps": 1.5, "p99": 1.0}
+LIMITS_S = {"start": 1.0, "stop": 1.0}
+# The chart's bars: metric and its label under the bars.
+CHART_BARS = {"cold": "cold build", "rebuild": "rebuild after\ncode change", "bytes": "bytes added",
+              "start": "start → 200", "stop": "docker stop", "idle": "idle memory", "rps": "requests/s",
+              "p99": "p99 latency"}  # fmt: skip
 
 
 # ---- numbers ---------------------------------------------------------------------------------
@@ -86,12 +85,8 @@ def values(data: dict, framework: str, variant: str, metric: Metric) -> list[flo
     return [run[metric.field] * metric.scale for run in found if metric.field in run]
 
 
-def exit_codes(data: dict, framework: str, variant: str) -> list[int]:
-    return [run["exit_code"] for run in runs(data, framework, variant, "runtime") if "exit_code" in run]
-
-
-def failures(data: dict, framework: str, variant: str) -> list[str]:
-    return [run["error"] for run in runs(data, framework, variant, "runtime") if "error" in run]
+def runtime_field(data: dict, framework: str, variant: str, field: str) -> list:
+    return [run[field] for run in runs(data, framework, variant, "runtime") if field in run]
 
 
 def median(numbers: list[float]) -> float | None:
@@ -101,112 +96,77 @@ def median(numbers: list[float]) -> float | None:
 def ratio(data: dict, framework: str, metric: Metric, baseline: str) -> float | None:
     mine = median(values(data, framework, "template", metric))
     theirs = median(values(data, framework, baseline, metric))
-    if mine is None or not theirs:
-        return None
-    return mine / theirs
+    return None if mine is None or not theirs else mine / theirs
 
 
 def fmt(number: float | None, digits: int) -> str:
-    if number is None:
-        return "–"
-    if digits == 0:
-        return f"{number:,.0f}"
-    return f"{number:,.{digits}f}"
+    return "–" if number is None else f"{number:,.{digits}f}"
 
 
 def cell(numbers: list[float], digits: int) -> str:
-    if not numbers:
-        return "–"
-    if len(numbers) == 1:
-        return fmt(numbers[0], digits)
+    if len(numbers) < 2:
+        return fmt(numbers[0] if numbers else None, digits)
     return f"**{fmt(median(numbers), digits)}** ({fmt(min(numbers), digits)}–{fmt(max(numbers), digits)})"
 
 
 def fmt_ratio(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+    return "–" if value is None else f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
 
 
 # ---- targets ---------------------------------------------------------------------------------
 
 
-def row(name: str, wanted: str, measured: str = "not measured", met: bool | None = None) -> dict:
-    return {"target": name, "wanted": wanted, "measured": measured, "met": met}
+def row(metric: Metric, wanted: str, measured: str = "not measured", met: bool | None = None) -> dict:
+    return {"target": metric.label, "wanted": wanted, "measured": measured, "met": met}
 
 
-# How a ratio below 1 reads, per metric ("1.4x smaller"); "faster" for the others.
-RATIO_WORDS = {"bytes": ("smaller", "larger"), "p99": ("lower", "higher"), "idle": ("smaller", "larger")}
-
-
-def ratio_target(data: dict, framework: str, key: str, name: str, wanted: str, test) -> dict:
-    """A target on template ÷ tutorial of the medians."""
-    value = ratio(data, framework, BY_KEY[key], "tutorial")
+def ratio_target(data: dict, framework: str, metric: Metric, limit: float) -> dict:
+    """Template ÷ tutorial of the medians against its limit."""
+    lower = metric.lower_is_better
+    wanted = f"{'≤' if lower else '≥'} {fmt_ratio(limit)}× the tutorial"
+    value = ratio(data, framework, metric, "tutorial")
     if value is None:
-        return row(name, wanted)
+        return row(metric, wanted)
     shown = f"{fmt_ratio(value)}× the tutorial"
-    if BY_KEY[key].lower_is_better and value > 0:
-        better, worse = RATIO_WORDS.get(key, ("faster", "slower"))
-        shown += f" ({1 / value:.1f}× {better})" if value <= 1 else f" ({value:.2f}× {worse})"
-    return row(name, wanted, shown, test(value))
+    if lower and value > 0:
+        shown += f" ({1 / value:.1f}× better)" if value <= 1 else f" ({value:.2f}× worse)"
+    return row(metric, wanted, shown, value <= limit if lower else value >= limit)
 
 
-def stop_target(data: dict, framework: str) -> dict:
-    stops = values(data, framework, "template", BY_KEY["stop"])
-    codes = exit_codes(data, framework, "template")
-    if not stops:
-        return row("docker stop", "≤ 1 s, exit code 0")
-    measured = f"{median(stops):.3f} s median (max {max(stops):.2f}{over(stops, 1.0)}), exit codes {sorted(set(codes))}"
-    met = median(stops) <= 1.0 and set(codes) == {0} and len(codes) == len(stops)
-    return row("docker stop", "≤ 1 s, exit code 0", measured, met)
+def limit_target(data: dict, framework: str, metric: Metric, limit: float) -> dict:
+    """The template's median in seconds against its limit; a stop must also exit 0."""
+    numbers = values(data, framework, "template", metric)
+    codes = runtime_field(data, framework, "template", "exit_code") if metric.key == "stop" else None
+    wanted = f"≤ {limit:g} s" + (", exit code 0" if codes is not None else "")
+    if not numbers:
+        return row(metric, wanted)
+    over = sum(number > limit for number in numbers)
+    measured = f"{median(numbers):.2f} s median (max {max(numbers):.2f}"
+    measured += f"; {over} of {len(numbers)} runs over {limit:g} s)" if over else ")"
+    met = median(numbers) <= limit
+    if codes is not None:
+        measured += f", exit codes {sorted(set(codes))}"
+        met = met and set(codes) == {0} and len(codes) == len(numbers)
+    return row(metric, wanted, measured, met)
 
 
-def start_target(data: dict, framework: str) -> dict:
-    limit = 2.0 if framework == "django" else 1.0
-    starts = values(data, framework, "template", BY_KEY["start"])
-    if not starts:
-        return row("Start → 200", f"≤ {limit:.0f} s")
-    measured = f"{median(starts):.2f} s median (max {max(starts):.2f}{over(starts, limit)})"
-    return row("Start → 200", f"≤ {limit:.0f} s", measured, median(starts) <= limit)
-
-
-def idle_target(data: dict, framework: str) -> dict:
-    """Idle memory against the template's hand-measured figure from before the switch to granian."""
-    previous = PREVIOUS_IDLE_MIB[framework]
-    wanted = f"below {previous} MiB (the template before the change)"
-    idle = values(data, framework, "template", BY_KEY["idle"])
-    if not idle:
-        return row("Idle memory: lower than before the change", wanted)
-    now = median(idle)
-    measured = f"{now:.1f} MiB median (max {max(idle):.1f}; {now / previous:.2f}× the {previous} MiB before)"
-    return row("Idle memory: lower than before the change", wanted, measured, now < previous)
-
-
-def targets(data: dict, framework: str) -> list[dict]:
-    """Each target that applies to the framework: what was asked, what was measured, met or not."""
-
-    def by_ratio(key: str, name: str, wanted: str, test) -> dict:
-        return ratio_target(data, framework, key, name, wanted, test)
-
+def targets(data: dict) -> dict:
     rows = [
-        by_ratio("rebuild", "Rebuild after a code change", "≥ 15× faster (≤ 0.067×)", lambda r: r <= 1 / 15),
-        by_ratio("cold", "Cold build", "≥ 2× faster (≤ 0.5×)", lambda r: r <= 0.5),
-        by_ratio("bytes", "Bytes added", "≤ 0.85× the tutorial", lambda r: r <= 0.85),
-        stop_target(data, framework),
-        start_target(data, framework),
+        {"framework": framework, **found}
+        for framework in data["frameworks"]
+        for found in [
+            *(ratio_target(data, framework, BY_KEY[key], limit) for key, limit in RATIO_TARGETS.items()),
+            *(limit_target(data, framework, BY_KEY[key], limit) for key, limit in LIMITS_S.items()),
+        ]
     ]
-    if framework in RPS_TARGET:
-        rows.append(by_ratio("rps", "Requests/s", "≥ 1.5× the tutorial", lambda r: r >= 1.5))
-    rows.append(by_ratio("p99", "p99 latency", "no worse than the tutorial (≤ 1.0×)", lambda r: r <= 1.0))
-    if framework in PREVIOUS_IDLE_MIB:
-        rows.append(idle_target(data, framework))
-    return rows
+    return {
+        "rows": rows,
+        "met": sum(found["met"] is True for found in rows),
+        "missed": sum(found["met"] is False for found in rows),
+    }
 
 
-def over(numbers: list[float], limit: float) -> str:
-    """ "; 2 of 5 runs over 1 s" when some runs exceeded the limit, else nothing."""
-    count = sum(number > limit for number in numbers)
-    return f"; {count} of {len(numbers)} runs over {limit:g} s" if count else ""
+# ---- the page --------------------------------------------------------------------------------
 
 
 def brief(error: str) -> str:
@@ -215,111 +175,42 @@ def brief(error: str) -> str:
     return flat if len(flat) <= 300 else f"{flat[:100]} … {flat[-200:]}"
 
 
-# ---- the page's data -------------------------------------------------------------------------
-
-
-def facts(data: dict, before: dict | None) -> dict:
-    """Everything the page shows, as plain data; bench/page.md.j2 adds the words."""
-    settings = data["settings"]
-    idle = settings.get("idle_memory")
-    return {
-        "run": {
-            "date": data["started"][:10],
-            "started": data["started"],
-            "finished": data["finished"],
-            "minutes": f"{data['duration_s'] / 60:.0f}",
-            "runs": settings["runs"],
-            "note": data.get("note") or "",
-            "command": data["command"],
-        },
-        "servers": sorted(servers(data)),
-        "targets": targets_facts(data),
-        "results": [results_facts(data, framework) for framework in data["frameworks"]],
-        "before": before_facts(data, before) if before else None,
-        "compared": [server_facts(data, framework) for framework in data["frameworks"]],
-        "gunicorn_pinned": "gunicorn" in data["frameworks"].get("flask", {}).get("versions", {}),
-        "app_dir": app_dir_facts(data),
-        "settings": settings,
-        "poll_ms": f"{settings['poll_interval_s'] * 1000:.0f}",
-        "idle": idle and {"wait": f"{idle['wait_s']:g}", "samples": idle["samples"]},
-        "machine": {**data["machine"], "memory_gib": f"{data['machine']['memory_bytes'] / 2**30:.1f}"},
-        "versions": data["versions"],
-        "base_image_mb": f"{settings['base_image_bytes'] / MB:.1f}",
-        "template": data["template"],
-    }
-
-
-def targets_facts(data: dict) -> dict:
-    """The targets table, its tally, and which targets need the notes on why they were missed."""
-    frameworks = list(data["frameworks"])
-    rows = [{"framework": framework, **row} for framework in frameworks for row in targets(data, framework)]
-    # Explained: every missed target, and a met one with a run over its limit.
-    explain = {
-        row["target"]
-        for row in rows
-        if row["met"] is False or (row["met"] and "runs over" in row["measured"])
-    }
-    rebuilds = [v for fw in frameworks for v in values(data, fw, "tutorial", BY_KEY["rebuild"])]
-    return {
-        "previous_idle": ", ".join(
-            f"{fw} {mib} MiB" for fw, mib in PREVIOUS_IDLE_MIB.items() if fw in frameworks
-        ),
-        "rows": rows,
-        "met": sum(row["met"] is True for row in rows),
-        "missed": sum(row["met"] is False for row in rows),
-        "explain": sorted(explain),
-        "tutorial_rebuild": f"{min(rebuilds):.1f}–{max(rebuilds):.1f}" if rebuilds else "a few",
-    }
-
-
-def results_facts(data: dict, framework: str) -> dict:
-    """One framework's results table: per metric, each variant's cell and the two ratios."""
-    rows = [
-        {
-            "title": metric.title,
-            "cells": [cell(values(data, framework, variant, metric), metric.digits) for variant in VARIANTS],
-            "ratios": [fmt_ratio(ratio(data, framework, metric, baseline)) for baseline in BASELINES],
-        }
-        for metric in METRICS
-    ]
-    errors = [
-        sum(
-            run.get("socket_errors", 0) + run.get("non_2xx", 0)
-            for run in runs(data, framework, variant, "runtime")
-        )
-        for variant in VARIANTS
-    ]
-    failed = {variant: failures(data, framework, variant) for variant in VARIANTS}
+def framework_facts(data: dict, framework: str) -> dict:
+    """One framework's results table, its commands and its packages."""
+    info = data["frameworks"][framework]
+    command = {variant: " ".join(found) for variant, found in info.get("command", {}).items()}
     return {
         "name": framework,
-        "rows": rows,
+        "rows": [
+            {
+                "title": metric.title,
+                "cells": [cell(values(data, framework, v, metric), metric.digits) for v in VARIANTS],
+                "ratios": [fmt_ratio(ratio(data, framework, metric, b)) for b in BASELINES],
+            }
+            for metric in METRICS
+        ],
         "exit_codes": [
-            ", ".join(map(str, sorted(set(exit_codes(data, framework, v))))) or "–" for v in VARIANTS
+            ", ".join(map(str, sorted(set(runtime_field(data, framework, v, "exit_code"))))) or "–"
+            for v in VARIANTS
         ],
-        "errors": [f"{total:,}" for total in errors],
-        "pins": pins(data, framework),
+        "errors": [
+            f"{sum(r.get('socket_errors', 0) + r.get('non_2xx', 0) for r in runs(data, framework, v, 'runtime')):,}"
+            for v in VARIANTS
+        ],
         "failures": [
-            {"variant": LABELS[variant], "count": len(problems), "error": brief(problems[0])}
-            for variant, problems in failed.items()
-            if problems
+            {"variant": LABELS[v], "count": len(errors), "error": brief(errors[0])}
+            for v in VARIANTS
+            if (errors := runtime_field(data, framework, v, "error"))
         ],
+        "pins": [f"{name} {version}" for name, version in sorted(info["versions"].items())],
+        "commands": [command.get(v, "–") for v in VARIANTS],
+        "app_dir": [info.get("app_dir", {}).get(v, []) for v in VARIANTS],
     }
-
-
-def pins(data: dict, framework: str) -> list[str]:
-    return [
-        f"{name} {version}" for name, version in sorted(data["frameworks"][framework]["versions"].items())
-    ]
 
 
 def before_facts(data: dict, before: dict) -> dict:
     """The template's medians before and after its changes, for the frameworks in both runs."""
     metrics = [BY_KEY[key] for key in ("cold", "rebuild", "bytes", "start", "stop", "rps", "p99")]
-
-    def medians(framework: str, metric: Metric) -> list[str]:
-        found = [median(values(run, framework, "template", metric)) for run in (before, data)]
-        return [fmt(number, metric.digits) for number in found]
-
     return {
         "started": before["started"][:16].replace("T", " "),
         "runs": before["settings"]["runs"],
@@ -327,57 +218,38 @@ def before_facts(data: dict, before: dict) -> dict:
         "note": before.get("note") or "",
         "columns": [f"{metric.label}, {metric.unit}" for metric in metrics],
         "rows": [
-            {"framework": framework, "cells": [medians(framework, metric) for metric in metrics]}
+            {
+                "framework": framework,
+                "cells": [
+                    [fmt(median(values(run, framework, "template", m)), m.digits) for run in (before, data)]
+                    for m in metrics
+                ],
+            }
             for framework in data["frameworks"]
             if framework in before["frameworks"]
         ],
     }
 
 
-def servers(data: dict) -> set[str]:
-    """The HTTP servers among the run's pinned packages (uvicorn, gunicorn, granian)."""
-    return {name for info in data["frameworks"].values() for name in info["versions"]} & set(SERVERS)
-
-
-def server_facts(data: dict, framework: str) -> dict:
-    """What serves the template (by its pins) and the baselines (by their command)."""
-    pinned = data["frameworks"][framework]["versions"]
-    command = baseline_command(data, framework)
-    executable = command[0] if command else ""
-    installed = executable and re.search(
-        rf"\b{re.escape(executable)}==([\w.]+)", baseline_dockerfile(framework)
-    )
+def facts(data: dict, before: dict | None) -> dict:
+    """Everything the page shows, as plain data; bench/page.md.j2 adds the words."""
+    settings = data["settings"]
+    rebuilds = [v for fw in data["frameworks"] for v in values(data, fw, "tutorial", BY_KEY["rebuild"])]
+    rebuild_range = dict.fromkeys(f"{f(rebuilds):.1f}" for f in (min, max)) if rebuilds else ["–"]
     return {
-        "framework": framework,
-        "server": next((name for name in SERVERS if name in pinned), None),
-        "granian": pinned.get("granian", ""),
-        "wsgi": framework != "fastapi",
-        "command": " ".join(command),
-        "executable": executable,
-        "installed": installed[1] if installed and executable not in pinned else "",
-    }
-
-
-def baseline_dockerfile(framework: str) -> str:
-    return (BENCH / "baselines" / "tutorial" / f"{framework}.Dockerfile").read_text(encoding="utf-8")
-
-
-def baseline_command(data: dict, framework: str) -> list[str]:
-    """The tutorial baseline's command: as the run recorded it, else its Dockerfile's CMD today."""
-    recorded = data["frameworks"][framework].get("command", {}).get("tutorial")
-    if recorded:
-        return recorded
-    cmd = [line for line in baseline_dockerfile(framework).splitlines() if line.startswith("CMD ")]
-    return json.loads(cmd[-1][4:]) if cmd else []
-
-
-def app_dir_facts(data: dict) -> dict:
-    """What each variant's image carries in /app, for the first framework."""
-    first = next(iter(data["frameworks"]))
-    listings = data["frameworks"][first].get("app_dir", {})
-    return {
-        "framework": first,
-        "variants": [{"variant": LABELS[v], "files": listings.get(v, [])} for v in VARIANTS],
+        "run": {**data, "minutes": f"{data['duration_s'] / 60:.0f}", "note": data.get("note") or ""},
+        "labels": [LABELS[v] for v in VARIANTS],
+        "targets": targets(data),
+        "tutorial_rebuild": "–".join(rebuild_range),
+        "frameworks": [framework_facts(data, framework) for framework in data["frameworks"]],
+        "before": before_facts(data, before) if before else None,
+        "settings": settings,
+        "idle": settings.get("idle_memory"),
+        "run_env": ", ".join(f"{fw}: {', '.join(names)}" for fw, names in settings["run_env"].items()),
+        "machine": {**data["machine"], "memory_gib": f"{data['machine']['memory_bytes'] / 2**30:.1f}"},
+        "versions": data["versions"],
+        "base_image_mb": f"{settings['base_image_bytes'] / MB:.1f}",
+        "template": data["template"],
     }
 
 
@@ -390,34 +262,15 @@ def page(data: dict, before: dict | None) -> str:
         lstrip_blocks=True,
         autoescape=False,
     )
-    environment.filters["squash"] = lambda text: " ".join(text.split())
     return environment.get_template("page.md.j2").render(facts(data, before))
 
 
 # ---- the chart -------------------------------------------------------------------------------
 
 
-def improvement(data: dict, framework: str, metric: Metric, baseline: str) -> float | None:
-    """How many times better the template is: > 1 means better, whatever the metric's direction."""
-    value = ratio(data, framework, metric, baseline)
-    if value is None or value == 0:
-        return None
-    return 1 / value if metric.lower_is_better else value
-
-
-# The chart's bars: metric, its label under the bars, and its target as times better than the
-# tutorial (where it has one).
-CHART_BARS = [
-    ("cold", "cold build", 2.0),
-    ("rebuild", "rebuild after\ncode change", 15.0),
-    ("bytes", "bytes added", 1 / 0.85),
-    ("start", "start → 200", None),
-    ("stop", "docker stop", None),
-    ("idle", "idle memory", None),
-    ("rps", "requests/s", 1.5),
-    ("p99", "p99 latency", 1.0),
-]
-COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#8172B3"]
+def better(value: float | None, metric: Metric) -> float:
+    """How many times better the template is (> 1: better, whatever the metric's direction)."""
+    return 0 if not value else 1 / value if metric.lower_is_better else value
 
 
 def chart(data: dict, path: Path) -> None:
@@ -426,61 +279,46 @@ def chart(data: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+    frameworks = list(data["frameworks"])
+    width = 0.8 / max(1, len(frameworks))
     figure, axes = plt.subplots(1, 2, figsize=(16, 5.2), sharey=True)
     for axis, baseline in zip(axes, BASELINES, strict=True):
-        draw_bars(axis, data, baseline)
+        for index, framework in enumerate(frameworks):
+            heights = [better(ratio(data, framework, BY_KEY[k], baseline), BY_KEY[k]) for k in CHART_BARS]
+            offset = (index - (len(frameworks) - 1) / 2) * width
+            bars = axis.bar([x + offset for x in range(len(CHART_BARS))], heights, width, label=framework)
+            for bar, height in zip(bars, heights, strict=True):
+                if height:
+                    axis.annotate(f"{height:.1f}×" if height < 10 else f"{height:.0f}×",
+                                  (bar.get_x() + bar.get_width() / 2, height), ha="center", va="bottom",
+                                  fontsize=7, rotation=90, xytext=(0, 2), textcoords="offset points")  # fmt: skip
         axis.axhline(1.0, color="black", linewidth=0.8)
         if baseline == "tutorial":
-            draw_targets(axis)
-        draw_axes(axis, baseline)
+            for x, key in enumerate(CHART_BARS):
+                if key in RATIO_TARGETS:
+                    goal = better(RATIO_TARGETS[key], BY_KEY[key])
+                    axis.hlines(goal, x - 0.45, x + 0.45, colors="red", linestyles="dashed", linewidth=1.2)
+            axis.plot([], [], color="red", linestyle="dashed", label="target")
+        axis.set_yscale("log")
+        axis.set_ylim(0.2, 40)
+        axis.yaxis.set_major_locator(FixedLocator([0.25, 0.5, 1, 2, 5, 10, 20, 50]))
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}×"))
+        axis.yaxis.set_minor_locator(NullLocator())
+        axis.set_xticks(range(len(CHART_BARS)), list(CHART_BARS.values()), fontsize=9)
+        axis.set_title(f"Template vs the {LABELS[baseline]} baseline")
+        axis.grid(axis="y", which="both", alpha=0.3)
     axes[0].set_ylabel("times better than the baseline (log scale)\n> 1: the template is better")
     axes[0].legend(fontsize=8, loc="upper right")
     figure.suptitle(
-        "Template ÷ baseline, medians; times, bytes, memory and latency inverted (baseline ÷ template) so that > 1 is better "
-        f"everywhere — {data['started'][:10]}, {data['settings']['runs']} alternating runs",
+        "Template ÷ baseline, medians; times, bytes, memory and latency inverted (baseline ÷ template) "
+        f"so that > 1 is better everywhere — {data['started'][:10]}, {data['settings']['runs']} alternating runs",
         fontsize=10,
     )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-
-
-def draw_bars(axis, data: dict, baseline: str) -> None:
-    """One bar per framework and metric, labelled with its height."""
-    frameworks = list(data["frameworks"])
-    width = 0.8 / max(1, len(frameworks))
-    for index, framework in enumerate(frameworks):
-        heights = [improvement(data, framework, BY_KEY[key], baseline) or 0 for key, _, _ in CHART_BARS]
-        positions = [x + (index - (len(frameworks) - 1) / 2) * width for x in range(len(CHART_BARS))]
-        bars = axis.bar(positions, heights, width, label=framework, color=COLOURS[index % len(COLOURS)])
-        for bar, height in zip(bars, heights, strict=True):
-            if height:
-                axis.annotate(f"{height:.1f}×" if height < 10 else f"{height:.0f}×",
-                              (bar.get_x() + bar.get_width() / 2, height), ha="center", va="bottom",
-                              fontsize=7, rotation=90, xytext=(0, 2), textcoords="offset points")  # fmt: skip
-
-
-def draw_targets(axis) -> None:
-    """A dashed red line at each metric's target, and its legend entry."""
-    for x, (_, _, goal) in enumerate(CHART_BARS):
-        if goal is not None:
-            axis.hlines(goal, x - 0.45, x + 0.45, colors="red", linestyles="dashed", linewidth=1.2)
-    label = f"target (rps: {', '.join(RPS_TARGET)}; p99: all)"
-    axis.plot([], [], color="red", linestyle="dashed", label=label)
-
-
-def draw_axes(axis, baseline: str) -> None:
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    axis.set_yscale("log")
-    axis.set_ylim(0.2, 40)
-    axis.yaxis.set_major_locator(FixedLocator([0.25, 0.5, 1, 2, 5, 10, 20, 50]))
-    axis.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}×"))
-    axis.yaxis.set_minor_locator(NullLocator())
-    axis.set_xticks(range(len(CHART_BARS)), [name for _, name, _ in CHART_BARS], fontsize=9)
-    axis.set_title(f"Template vs the {LABELS[baseline]} baseline")
-    axis.grid(axis="y", which="both", alpha=0.3)
 
 
 def main(argv: list[str] | None = None) -> int:
