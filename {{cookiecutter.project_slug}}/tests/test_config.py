@@ -7,7 +7,8 @@ from {{ cookiecutter.__package }} import config
 
 def test_defaults() -> None:
     settings = config.from_env({}, default_workers=3)
-    assert settings.port == config.DEFAULT_PORT == {{ cookiecutter.port }}
+    assert settings.port == config.DEFAULT_PORT
+    assert 1 <= config.DEFAULT_PORT <= 65535
     assert settings.workers == 3
     assert settings.log_level == "info"
     assert settings.host == "0.0.0.0"  # noqa: S104 - a container listens on all interfaces

@@ -15,7 +15,7 @@ def main() -> int:
     workers = server.default_workers(cpus, memory_limit)
     try:
         settings = config.from_env(default_workers=workers)
-        if settings.workers == workers < server.default_workers(cpus, None):
+        if memory_limit is not None and settings.workers == workers < server.default_workers(cpus, None):
             print(
                 f"WEB_CONCURRENCY defaults to {workers}, not {cpus} (one per CPU): "
                 f"the {memory_limit >> 20} MiB memory limit holds no more workers",

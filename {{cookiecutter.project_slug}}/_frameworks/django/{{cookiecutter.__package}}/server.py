@@ -4,6 +4,7 @@ import logging
 import multiprocessing
 import os
 import secrets
+from collections.abc import MutableMapping
 
 from . import config
 from .config import Settings
@@ -11,12 +12,12 @@ from .config import Settings
 log = logging.getLogger(__name__)
 {% endblock %}
 {% block helpers %}
-def prepare_environment(environ: dict[str, str], django: config.DjangoSettings) -> None:
+def prepare_environment(environ: MutableMapping[str, str], django: config.DjangoSettings) -> None:
     """Settings Django needs before start-up that the deployment may not have given."""
     environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.settings")
     if not django.debug and not django.secret_key:
         # One random key for all workers of this container. Nothing in the
-        # template signs data yet; once something does, set a stable key.
+        # service signs data yet; once something does, set a stable key.
         environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
         log.warning("DJANGO_SECRET_KEY is not set: using a random key for this container only")
 

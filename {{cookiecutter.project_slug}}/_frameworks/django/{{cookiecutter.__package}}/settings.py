@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
 ]
-# The security headers come from headers.py, the same set as every framework of the template;
+# The security headers come from headers.py, the one list every response carries;
 # HSTS and the HTTPS redirect (SecurityMiddleware) belong to the TLS-terminating ingress.
 MIDDLEWARE = [
     "{{ cookiecutter.__package }}.middleware.security_headers",

@@ -2,8 +2,9 @@
 
 import json
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response  # Flask's base: what an HTTPException's get_response() makes
 
 from . import SERVICE_NAME, __version__
 from .headers import SECURITY_HEADERS
