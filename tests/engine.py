@@ -31,8 +31,8 @@ from helpers import (
     FRAMEWORKS,
     OPTIONS,
     PYTHONS,
-    bake,
     newest_supported,
+    offering,
     runtime_pins,
     skip_or_fail,
     supported,
@@ -163,7 +163,7 @@ def matrix() -> list[Variant]:
 
 VARIANTS = matrix()
 DEFAULT_VARIANTS = [v for v in VARIANTS if v.python == default_python(v.framework)]
-DJANGO_VARIANTS = [v for v in VARIANTS if v.framework == "django"]
+MIGRATING_VARIANTS = [v for v in VARIANTS if v.framework in offering("RUN_MIGRATIONS")]
 
 every_image = pytest.mark.parametrize("image", VARIANTS, ids=str, indirect=True)
 every_framework = pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
@@ -268,22 +268,19 @@ class Container:
 
 
 class Images:
-    """Bakes and builds each variant once per session (per xdist worker), and its slow-route
-    image once too; removes the tags at the end."""
+    """Builds each variant once per session (per xdist worker) from the session's baked
+    project, and its slow-route image once too; removes the tags at the end."""
 
-    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+    def __init__(self, bake: Callable[..., Path], tmp: pytest.TempPathFactory) -> None:
+        self.bake = bake  # the session's shared projects (conftest's `baked`): read, never changed
         self.tmp = tmp
-        self.projects: dict[Variant, Path] = {}
         self.built: dict[Variant, Image] = {}
         self.slow_built: dict[Variant, Image] = {}
         self.tags: list[str] = []
 
     def project(self, variant: Variant) -> Path:
-        """The variant's baked project (baked once), unmodified."""
-        if variant not in self.projects:
-            answers = {"python_version": variant.python, "framework": variant.framework, "port": variant.port}
-            self.projects[variant] = bake(self.tmp.mktemp(str(variant)), **answers)
-        return self.projects[variant]
+        """The variant's baked project, from the session's cache, unmodified."""
+        return self.bake(python_version=variant.python, framework=variant.framework, port=variant.port)
 
     def get(self, variant: Variant) -> Image:
         if variant not in self.built:

@@ -2,8 +2,10 @@
 
 Each rule comes from where the template defines it: the choices from cookiecutter.json, the
 validation rules from the hooks (loaded here from their unrendered source, as `pre` and
-`post`), baking from bench/measure.py. Nothing here restates them. The docker tier's
-machinery is in engine.py, the fixtures in conftest.py.
+`post`). Nothing here restates them. Baking goes through pytest-cookies: `Bakery` bakes each
+set of answers once per session on its `cookies_session`, and conftest.py's `baked`, `bake`
+and `refuse` fixtures use it. The docker tier's machinery is in engine.py, the fixtures in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import re
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import yaml
 from cookiecutter.environment import StrictEnvironment
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+from pytest_cookies.plugin import Cookies, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
@@ -83,17 +89,55 @@ OPTION_FILES = option_files()
 ALL_OPTION_FILES: set[str] = set().union(*OPTION_FILES.values())
 
 
-def bake(output_dir: Path, **answers: str) -> Path:
-    """The project the template generates with these answers, without prompting."""
-    from cookiecutter.main import cookiecutter
+class Bakery:
+    """The session's baked projects: each set of answers baked once, through pytest-cookies.
 
-    output_dir.mkdir(parents=True, exist_ok=True)
-    config = output_dir / "cookiecutter-config.yaml"
-    config.write_text(f"replay_dir: {json.dumps(str(output_dir / 'replay'))}\n", encoding="utf-8")
-    project = cookiecutter(
-        str(ROOT), no_input=True, output_dir=str(output_dir), config_file=str(config), extra_context=answers
-    )
-    return Path(project)
+    The cache is keyed by the answers as cookiecutter reads them: the context they render
+    (cookiecutter.json with the answers applied, sorted), so `baked()` and `baked(port="8000")`,
+    or "yes" and a default of true, share one project. A failed bake is kept too: every test
+    that asks for it fails with its error.
+    """
+
+    def __init__(self, cookies: Cookies) -> None:
+        self.cookies = cookies  # pytest-cookies' session-scoped `cookies_session`
+        self.results: dict[str, Result] = {}
+        self.hits = 0  # projects handed out from the cache
+        self.refusals = 0  # bakes that must fail (conftest's `refuse`), never cached
+
+    @staticmethod
+    def key(answers: dict[str, str]) -> str:
+        try:
+            context = prompt_for_config(
+                generate_context(str(ROOT / "cookiecutter.json"), extra_context=answers), no_input=True
+            )
+        except Exception:  # answers cookiecutter refuses: the bake itself says why
+            context = answers
+        return json.dumps(context, sort_keys=True, default=str)
+
+    def baked(self, **answers: str) -> Path:
+        """The project these answers give, shared by the whole session: read it, never change it."""
+        key = self.key(answers)
+        if key in self.results:
+            self.hits += 1
+        else:
+            self.results[key] = self.cookies.bake(extra_context=answers)
+        result = self.results[key]
+        if result.exit_code != 0 or result.exception is not None:
+            error = "".join(traceback.format_exception(result.exception)) if result.exception else ""
+            pytest.fail(
+                f"baking {answers} failed (exit code {result.exit_code}; a hook's own message is in "
+                f"the captured stderr of the first test that asked for it):\n{error}",
+                pytrace=False,
+            )
+        return result.project_path
+
+    def copy(self, into: Path, **answers: str) -> Path:
+        """A private copy of the project these answers give, in `into`, for a test that changes it."""
+        project = self.baked(**answers)
+        return Path(shutil.copytree(project, into / project.name, symlinks=True))
+
+    def counts(self) -> dict[str, int]:
+        return {"bakes": len(self.results), "hits": self.hits, "refusals": self.refusals}
 
 
 def files_of(project: Path) -> set[str]:
@@ -187,3 +231,19 @@ def runtime_pins(framework: str) -> list[str]:
     """The framework's runtime lock (`name==version`), read with the post-generation hook's rule."""
     lock = FRAMEWORKS_DIR / framework / "requirements.txt"
     return post.check_requirements(lock.read_text(encoding="utf-8"), str(lock))
+
+
+def framework_settings(framework: str) -> set[str]:
+    """The settings only this framework has: the rows its own README adds to the Configuration
+    table. Tests of a framework's own behaviour select it by these, never by its name."""
+    readme = FRAMEWORKS_DIR / framework / "README.md"
+    return set(SETTING_ROW.findall(readme.read_text(encoding="utf-8"))) if readme.is_file() else set()
+
+
+def offering(setting: str) -> list[str]:
+    """The frameworks whose own README documents `setting`."""
+    return [framework for framework in FRAMEWORKS if setting in framework_settings(framework)]
+
+
+# The framework with the most files of its own: the update tests' hardest case.
+LARGEST = max(FRAMEWORKS, key=lambda framework: sum(1 for _ in (FRAMEWORKS_DIR / framework).rglob("*")))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
 import subprocess
 import tomllib
@@ -51,6 +53,7 @@ SHARED_FILES = {
     "requirements-dev.in",
     "requirements-dev.txt",
     "scripts/dev.py",
+    "scripts/pythons.py",
     "acme_service/__init__.py",
     "acme_service/__main__.py",
     "acme_service/config.py",
@@ -94,8 +97,8 @@ def test_option_files_cover_every_option() -> None:
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
-def test_every_combination_bakes_clean(bake, python: str, framework: str) -> None:
-    project = bake(python_version=python, framework=framework)
+def test_every_combination_bakes_clean(baked, python: str, framework: str) -> None:
+    project = baked(python_version=python, framework=framework)
     assert project.name == "acme-service"
     assert files_of(project) == SHARED_FILES | FRAMEWORK_FILES[framework] | ALL_OPTION_FILES
 
@@ -122,8 +125,8 @@ def test_every_combination_bakes_clean(bake, python: str, framework: str) -> Non
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
-def test_generated_code_passes_ruff(bake, python: str, framework: str) -> None:
-    project = bake(python_version=python, framework=framework)
+def test_generated_code_passes_ruff(baked, python: str, framework: str) -> None:
+    project = baked(python_version=python, framework=framework)
     ruff = tool("ruff")
     check = run([ruff, "check", "--no-cache", "."], project)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -133,8 +136,8 @@ def test_generated_code_passes_ruff(bake, python: str, framework: str) -> None:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("port", PORTS)
-def test_dockerfile_passes_hadolint_and_carries_the_port(bake, framework: str, port: str) -> None:
-    project = bake(framework=framework, port=port, python_version=newest_supported(framework))
+def test_dockerfile_passes_hadolint_and_carries_the_port(baked, framework: str, port: str) -> None:
+    project = baked(framework=framework, port=port, python_version=newest_supported(framework))
     lint = run([tool("hadolint"), "--no-color", "Dockerfile"], project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
@@ -148,8 +151,8 @@ def test_dockerfile_passes_hadolint_and_carries_the_port(bake, framework: str, p
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_shell_passes_shellcheck(bake, framework: str, tmp_path: Path) -> None:
-    project = bake(framework=framework, python_version=newest_supported(framework), port="8080")
+def test_shell_passes_shellcheck(baked, framework: str, tmp_path: Path) -> None:
+    project = baked(framework=framework, python_version=newest_supported(framework), port="8080")
     scripts = shell_scripts(project)
     assert any("docker run" in body for body in scripts.values())  # the CI smoke test is among them
     for name, body in scripts.items():
@@ -160,9 +163,9 @@ def test_shell_passes_shellcheck(bake, framework: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
-def test_requirements_are_locked_and_pin_the_server(bake, python: str, framework: str) -> None:
+def test_requirements_are_locked_and_pin_the_server(baked, python: str, framework: str) -> None:
     """The post-generation hook's own rule (exact pins, sha256 hashes), and what each framework needs."""
-    project = bake(python_version=python, framework=framework)
+    project = baked(python_version=python, framework=framework)
     pins, dev = (
         post.check_requirements((project / name).read_text(encoding="utf-8"), name)
         for name in ("requirements.txt", "requirements-dev.txt")
@@ -179,9 +182,9 @@ def test_requirements_are_locked_and_pin_the_server(bake, python: str, framework
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_the_lock_covers_every_offered_python(bake, framework: str) -> None:
+def test_the_lock_covers_every_offered_python(baked, framework: str) -> None:
     """One universal lock per framework: the Makefile compiles it for the oldest Python offered."""
-    project = bake(python_version=newest_supported(framework), framework=framework)
+    project = baked(python_version=newest_supported(framework), framework=framework)
     makefile = (project / "Makefile").read_text(encoding="utf-8")
     offered = [py for py in PYTHONS if supported(py, framework)]
     oldest = min(offered, key=version)
@@ -190,14 +193,14 @@ def test_the_lock_covers_every_offered_python(bake, framework: str) -> None:
     assert f"UV_VERSION := {uv}\n" in makefile, "the Makefile and the image must use the same uv"
 
 
-def test_the_framework_staging_directory_never_ships(bake) -> None:
+def test_the_framework_staging_directory_never_ships(baked) -> None:
     for framework in FRAMEWORKS:
-        project = bake(framework=framework, python_version=newest_supported(framework))
+        project = baked(framework=framework, python_version=newest_supported(framework))
         assert not (project / "_frameworks").exists()
 
 
-def test_a_unicode_project_name_gives_a_clean_slug(bake) -> None:
-    project = bake(project_name="Café Überweisung Ünïcode")
+def test_a_unicode_project_name_gives_a_clean_slug(baked) -> None:
+    project = baked(project_name="Café Überweisung Ünïcode")
     assert project.name == "cafe-uberweisung-unicode"
     assert (project / "cafe_uberweisung_unicode" / "__init__.py").is_file()
 
@@ -282,6 +285,55 @@ def test_the_framework_branch_detector_finds_every_form() -> None:
         assert not framework_branches(JINJA.parse(source)), source
 
 
+def framework_names_in(source: str) -> list[tuple[int, str]]:
+    """Where Python source spells a framework's name as a string: a table keyed by framework, a
+    branch on one, a list of them. RESERVED_PACKAGES is exempt: it lists distributions (some named
+    like a framework), and the hooks tier ties it to the locks."""
+    tree = ast.parse(source)
+    exempt = {
+        id(node)
+        for assign in ast.walk(tree)
+        if isinstance(assign, ast.Assign)
+        and any(getattr(t, "id", "") == "RESERVED_PACKAGES" for t in assign.targets)
+        for node in ast.walk(assign)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in FRAMEWORKS and id(node) not in exempt
+    ]
+
+
+def test_the_framework_name_detector_finds_tables_and_branches() -> None:
+    for source in ('x = {"django": 1}', 'if framework == "flask": pass', 'F = ["fastapi", "none"]'):
+        assert framework_names_in(source), source
+    for source in ('RESERVED_PACKAGES = frozenset({"django"})', 'x = "django-stubs"', "x = None"):
+        assert not framework_names_in(source), source
+
+
+def test_no_file_outside_the_frameworks_names_one() -> None:
+    """A framework's facts live in _frameworks/<framework>/ and cookiecutter.json: the hooks, the
+    tests, the bench and the scripts derive every per-framework list from there, so a new
+    framework needs no edit to them."""
+    code = [
+        *ROOT.glob("hooks/*.py"),
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("bench/*.py"),
+        *ROOT.glob("docs/*.py"),
+    ]
+    code += [
+        path
+        for path in ROOT.glob("scripts/*")
+        if path.read_text(encoding="utf-8").startswith("#!/usr/bin/env python")
+    ]
+    named = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted(code)
+        if (found := framework_names_in(path.read_text(encoding="utf-8")))
+    }
+    assert not named, f"derive these from cookiecutter.json or _frameworks/: {named}"
+
+
 def test_no_shared_file_branches_on_the_framework() -> None:
     """A framework varies only through its files under _frameworks/; shared files may test
     the include_* options and the `_framework_*` data of cookiecutter.json, never the framework's name."""
@@ -348,24 +400,23 @@ def test_framework_files_extend_their_shared_file_and_fill_only_its_blocks() -> 
 # --- refusals ---------------------------------------------------------------------------------
 
 
-def assert_refused(tmp_path, capfd, answers: dict, *expected: str) -> None:
-    """Generation fails with the expected message and leaves nothing in the output directory."""
-    with pytest.raises((FailedHookException, ValueError)) as error:
-        cookiecutter(str(ROOT), no_input=True, extra_context=answers, output_dir=str(tmp_path))
-    message = str(error.value) + capfd.readouterr().err
+def assert_refused(refuse, capfd, answers: dict, refused_by: type[Exception], *expected: str) -> None:
+    """Generation fails (`refuse`: exit code not 0, nothing left behind) with a `refused_by`
+    exception and the expected message."""
+    result = refuse(**answers)
+    assert isinstance(result.exception, refused_by), repr(result.exception)
+    message = str(result.exception) + capfd.readouterr().err
     for text in expected:
         assert text in message, message
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(("python", "framework"), REFUSED)
-def test_unsupported_pairs_are_refused_naming_what_works(
-    tmp_path: Path, capfd, python: str, framework: str
-) -> None:
+def test_unsupported_pairs_are_refused_naming_what_works(refuse, capfd, python: str, framework: str) -> None:
     assert_refused(
-        tmp_path,
+        refuse,
         capfd,
         {"python_version": python, "framework": framework},
+        FailedHookException,
         "ERROR: python_version:",
         framework,
         "choose one of",
@@ -385,10 +436,8 @@ def test_unsupported_pairs_are_refused_naming_what_works(
         ("author_email", "nobody"),
     ],
 )
-def test_invalid_answers_fail_in_the_hook_and_leave_nothing(
-    tmp_path: Path, capfd, field: str, value: str
-) -> None:
-    assert_refused(tmp_path, capfd, {field: value}, f"ERROR: {field}: {value!r}")
+def test_invalid_answers_fail_in_the_hook_and_leave_nothing(refuse, capfd, field: str, value: str) -> None:
+    assert_refused(refuse, capfd, {field: value}, FailedHookException, f"ERROR: {field}: {value!r}")
 
 
 @pytest.mark.parametrize(
@@ -400,9 +449,9 @@ def test_invalid_answers_fail_in_the_hook_and_leave_nothing(
         ("framework", "rails"),
     ],
 )
-def test_values_outside_a_choice_list_are_refused(tmp_path: Path, capfd, field: str, value: str) -> None:
+def test_values_outside_a_choice_list_are_refused(refuse, capfd, field: str, value: str) -> None:
     # cookiecutter itself refuses these before any hook runs, naming the field and the choices.
-    assert_refused(tmp_path, capfd, {field: value}, field, value, "choices are")
+    assert_refused(refuse, capfd, {field: value}, ValueError, field, value, "choices are")
 
 
 def replay_answers(**changes: str) -> dict:
@@ -448,11 +497,67 @@ def test_pressing_enter_through_the_prompts_gives_the_defaults(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_every_variable_config_reads_is_in_the_readme(bake, framework: str) -> None:
+def test_every_variable_config_reads_is_in_the_readme(baked, framework: str) -> None:
     """The README's Configuration table is complete: the docker tier gives each row a bad value."""
-    project = bake(framework=framework, python_version=newest_supported(framework))
+    project = baked(framework=framework, python_version=newest_supported(framework))
     config_py = (project / "acme_service" / "config.py").read_text(encoding="utf-8")
     read = set(re.findall(r'environ(?:, |\.get\()"([A-Z][A-Z0-9_]*)"', config_py))
     assert {"PORT", "HOST", "LOG_LEVEL"} <= read, "the pattern no longer finds config.py's variables"
     missing = read - set(readme_settings(project))
     assert not missing, f"config.py reads {sorted(missing)}, which the README's table does not list"
+
+
+# Where the template may name itself in a project: the weekly drift check (cruft) is about it.
+TEMPLATE_WORD = re.compile(r"(?<![-\w])template(?![-:\w])", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_project_speaks_only_of_itself(baked, framework: str) -> None:
+    """No file talks about the template's own tests or cites its docs, and the generated
+    tests assert behaviour, not the answers: the name and port appear in none of them."""
+    answers = {"project_name": "Billing API", "port": "8123", "python_version": newest_supported(framework)}
+    project = baked(framework=framework, **answers)
+    for path in sorted(p for p in project.rglob("*") if p.is_file()):
+        name = str(path.relative_to(project))
+        text = path.read_text(encoding="utf-8")
+        assert "benchmarks.md" not in text, f"{name} cites a page the project does not have"
+        if name == ".github/workflows/template-update.yml":
+            continue
+        about = [line for line in text.splitlines() if TEMPLATE_WORD.search(line) and "drift" not in line]
+        assert not about, f"{name} speaks of the template: {about}"
+    for path in sorted((project / "tests").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for answer in ("Billing API", "billing-api", "8123"):
+            assert answer not in text, f"tests/{path.name} asserts the answer {answer!r}"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_readme_says_where_an_endpoint_and_its_test_go(baked, framework: str) -> None:
+    project = baked(framework=framework, python_version=newest_supported(framework))
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "\n### Add an endpoint\n" in readme.split("\n## Develop and test\n", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("\n### Add an endpoint\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    assert "{" + "%" not in section and "TODO" not in section
+    files = set(re.findall(r"`([\w/]+\.py)`", section))
+    assert "tests/test_app.py" in files and any(f.startswith("acme_service/") for f in files), files
+    for relative in files:
+        assert (project / relative).is_file(), f"the README names {relative}, which the project lacks"
+    for name, relative in re.findall(r"`(\w+)` in `([\w/]+\.py)`", section):
+        assert name in (project / relative).read_text(encoding="utf-8"), f"no {name} in {relative}"
+    assert "client" in (project / "tests" / "test_app.py").read_text(encoding="utf-8")
+
+
+def test_gitignore_keeps_local_state_out_and_the_env_example_in(bake) -> None:
+    project = bake()
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
+    subprocess.run(["git", "init", "--quiet"], cwd=project, check=True, env=env)
+
+    def ignored(relative: str) -> bool:
+        check = subprocess.run(["git", "check-ignore", "-q", relative], cwd=project, env=env, check=False)
+        assert check.returncode in (0, 1), relative
+        return check.returncode == 0
+
+    for relative in (".env", ".env.local", ".python-version", ".venv/bin/python", ".tools/uv"):
+        assert ignored(relative), f"{relative} would be committed"
+    for relative in (".env.example", "Makefile", "scripts/pythons.py", "requirements.txt"):
+        assert (project / relative).is_file() and not ignored(relative), f"{relative} is ignored"

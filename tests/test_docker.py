@@ -26,10 +26,10 @@ import pytest
 from engine import (
     BUILD_TIMEOUT,
     DEFAULT_VARIANTS,
-    DJANGO_VARIANTS,
     DOCKER_ENV,
     HARDENED,
     HEALTHY_WITHIN,
+    MIGRATING_VARIANTS,
     Container,
     Image,
     Scratch,
@@ -200,7 +200,7 @@ def test_project_tests_pass_inside_the_image(image: Image, scratch: Scratch, tmp
         "--build-arg",
         f"UV_IMAGE=ghcr.io/astral-sh/uv:{uv}",
     )
-    result = scratch.run("--network", "none", "--no-healthcheck", test_image, timeout=PROJECT_TESTS_TIMEOUT)
+    result = scratch.run("--network=none", "--no-healthcheck", test_image, timeout=PROJECT_TESTS_TIMEOUT)
     assert result.returncode == 0, result.stdout + result.stderr
     print(f"{image.variant}: {result.stdout.strip().splitlines()[-1].strip('= ')}")
 
@@ -214,8 +214,8 @@ def test_image_stays_within_its_size_budget(image: Image) -> None:
     assert 0 < added <= SIZE_BUDGETS[framework], f"{added:,} bytes > budget {SIZE_BUDGETS[framework]:,}"
 
 
-@pytest.mark.parametrize("image", DJANGO_VARIANTS, ids=str, indirect=True)
-def test_django_applies_migrations_at_start(image: Image, scratch: Scratch) -> None:
+@pytest.mark.parametrize("image", MIGRATING_VARIANTS, ids=str, indirect=True)
+def test_run_migrations_applies_them_at_start(image: Image, scratch: Scratch) -> None:
     # Read-only with /tmp in memory, as in production: the image's database lives in /tmp.
     container = scratch.start(image.tag, "--env", "RUN_MIGRATIONS=1", *HARDENED, *published(image.port))
     container.wait_healthy()

@@ -63,7 +63,7 @@ def test_bad_slugs_are_refused(slug: str) -> None:
         pre.check_slug(slug)
 
 
-SHADOWING = ["json", "email", "tests", "django", "class", "http", "granian", "uvloop", "click"]
+SHADOWING = ["json", "email", "tests", "class", "http", "granian", "uvloop", "click", *FRAMEWORKS[:-1]]
 
 
 @pytest.mark.parametrize("slug", SHADOWING)
@@ -82,7 +82,7 @@ def test_the_reserved_names_are_the_locked_distributions() -> None:
         for pin in post.check_requirements(lock.read_text(encoding="utf-8"), lock.name)
     }
     assert locked <= pre.RESERVED_PACKAGES, sorted(locked - pre.RESERVED_PACKAGES)
-    assert pre.RESERVED_PACKAGES - locked == {"tests", "opentelemetry", "py"}
+    assert pre.RESERVED_PACKAGES - locked == {"tests", "opentelemetry", "py", "mypyc", "mypy_django_plugin"}
 
 
 @pytest.mark.parametrize("python", ["3.9", "3.10", "2.7", "3.8"])
@@ -111,11 +111,12 @@ def test_framework_python_pairs_below_the_minimum_are_refused(framework: str, mi
 
 
 def test_supports_follows_each_frameworks_minimum() -> None:
-    assert pre.supports("django", "3.12", {"django": "3.12"})
-    assert pre.supports("django", "3.13", {"django": "3.12"})
-    assert not pre.supports("django", "3.11", {"django": "3.12"})
-    assert pre.supports("flask", "3.11", {"django": "3.12"})  # no minimum: every Python
-    assert not pre.supports("django", "3.9", {"django": "3.12"})  # numbers, not strings: "3.9" > "3.12"
+    minimums = {"new": "3.12"}
+    assert pre.supports("new", "3.12", minimums)
+    assert pre.supports("new", "3.13", minimums)
+    assert not pre.supports("new", "3.11", minimums)
+    assert pre.supports("old", "3.11", minimums)  # no minimum: every Python
+    assert not pre.supports("new", "3.9", minimums)  # numbers, not strings: "3.9" > "3.12"
 
 
 def test_flags_are_the_boolean_options() -> None:
@@ -182,7 +183,8 @@ def test_without_lists_only_the_other_checks_apply() -> None:
     assert pre.validate(GOOD, {}) == []
     with pytest.raises(pre.Invalid, match=r"needs Python 3\.12 or newer\); choose one of 3\.12 or newer"):
         pre.validate(
-            {**GOOD, "framework": "django", "python_version": "3.11", "_framework_min_python": MIN_PYTHON}, {}
+            {**GOOD, "framework": "new", "python_version": "3.11", "_framework_min_python": {"new": "3.12"}},
+            {},
         )
     with pytest.raises(pre.Invalid, match=r"^port: "):
         pre.validate({**GOOD, "port": "0"}, {})
@@ -234,7 +236,7 @@ def test_rendered_pre_hook_warns_for_privileged_ports(tmp_path: Path) -> None:
 
 
 def make_project(root: Path) -> Path:
-    for framework in ("fastapi", "none"):
+    for framework in ("first", "second"):
         (root / "_frameworks" / framework / "pkg").mkdir(parents=True)
         (root / "_frameworks" / framework / "pkg" / "app.py").write_text(f"NAME = {framework!r}\n")
         (root / "_frameworks" / framework / "requirements.txt").write_text(f"# {framework}\n")
@@ -245,12 +247,12 @@ def make_project(root: Path) -> Path:
 
 def test_apply_framework_keeps_only_the_chosen_one_and_is_idempotent(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    post.apply_framework(root, "fastapi")
-    assert (root / "pkg" / "app.py").read_text() == "NAME = 'fastapi'\n"
-    assert (root / "requirements.txt").read_text() == "# fastapi\n"
+    post.apply_framework(root, "first")
+    assert (root / "pkg" / "app.py").read_text() == "NAME = 'first'\n"
+    assert (root / "requirements.txt").read_text() == "# first\n"
     assert not (root / "_frameworks").exists()
-    post.apply_framework(root, "fastapi")  # a second run changes nothing
-    assert (root / "pkg" / "app.py").read_text() == "NAME = 'fastapi'\n"
+    post.apply_framework(root, "first")  # a second run changes nothing
+    assert (root / "pkg" / "app.py").read_text() == "NAME = 'first'\n"
 
 
 def test_apply_framework_refuses_an_unknown_framework(tmp_path: Path) -> None:
@@ -308,7 +310,7 @@ HASH = "--hash=sha256:" + "0" * 64
 
 @pytest.mark.parametrize(
     "line",
-    ["flask", "flask>=3", "flask==", "flask == 3.1", "git+https://x/y", "-e .", "flask==3.1 x", "-r x.txt"],
+    ["click", "click>=8", "click==", "click == 8.1", "git+https://x/y", "-e .", "click==8.1 x", "-r x.txt"],
 )
 def test_requirements_must_be_exact_pins(line: str) -> None:
     with pytest.raises(post.Broken, match="not an exact pin"):
@@ -396,7 +398,7 @@ def test_inconsistent_dockerfile_is_reported(text: str, needle: str) -> None:
 
 def test_next_steps_name_the_real_commands() -> None:
     steps = post.next_steps(
-        {"project_slug": "svc", "port": "9000", "framework": "flask", "python_version": "3.13"}
+        {"project_slug": "svc", "port": "9000", "framework": FRAMEWORKS[-1], "python_version": "3.13"}
     )
     assert "docker run --rm -p 127.0.0.1:9000:9000 svc" in steps
     assert "curl http://127.0.0.1:9000/health" in steps
@@ -411,3 +413,11 @@ def test_hooks_use_only_the_standard_library() -> None:
             if line.startswith(("import ", "from ")) and not line.startswith("from __future__")
         }
         assert imports <= set(sys.stdlib_module_names), imports - set(sys.stdlib_module_names)
+
+
+def test_a_framework_without_a_lock_bakes_only_for_its_first_lock(tmp_path: Path) -> None:
+    """scripts/update-pins bakes a new framework with FIRST_LOCK=1: empty locks for `make lock`."""
+    assert not post.first_lock(tmp_path, {})  # a user's bake: the missing lock stays an error
+    assert post.first_lock(tmp_path, {post.FIRST_LOCK: "1"})
+    assert all((tmp_path / name).read_text() == "" for name in post.LOCKS)
+    assert not post.first_lock(tmp_path, {post.FIRST_LOCK: "1"})  # a lock exists: checked as usual

@@ -19,6 +19,7 @@ import json
 import math
 import re
 import secrets
+import shutil
 import subprocess
 import threading
 import time
@@ -33,7 +34,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import DEFAULT_VARIANTS, Image, Images, Scratch, docker, slow_get, worker_pids
-from helpers import FRAMEWORKS, OPTIONS, ROOT, bake, newest_supported, pre, tool
+from helpers import (
+    FRAMEWORKS,
+    FRAMEWORKS_DIR,
+    OPTIONS,
+    ROOT,
+    Bakery,
+    framework_settings,
+    newest_supported,
+    pre,
+    tool,
+)
 
 pytestmark = pytest.mark.kubernetes
 
@@ -42,9 +53,17 @@ pytestmark = pytest.mark.kubernetes
 KUBERNETES_OLDEST = "1.30.0"
 KUBERNETES_NEWEST = "1.37.0"
 BASE = "deploy/kubernetes"
-# checkov checks the manifests skip inline (annotations), with the reason next to each.
+# checkov checks the manifests skip inline (annotations), with the reason next to each: these
+# in the shared deployment.yaml, and a framework's own in its _frameworks/ deployment.yaml.
 CHECKOV_SKIPS = {"CKV_K8S_11", "CKV_K8S_43"}
-CHECKOV_SKIPS_DJANGO = {"CKV_K8S_35"}
+CHECKOV_SKIP_RE = re.compile(r'checkov\.io/skip\d+: "(CKV_K8S_\d+)=')
+
+
+def framework_checkov_skips(framework: str) -> set[str]:
+    own = FRAMEWORKS_DIR / framework / BASE / "deployment.yaml"
+    return set(CHECKOV_SKIP_RE.findall(own.read_text(encoding="utf-8"))) if own.is_file() else set()
+
+
 APP_UID = 10001  # the Dockerfile's USER
 # Volume types the restricted Pod Security Standard allows
 # (kubernetes.io/docs/concepts/security/pod-security-standards).
@@ -96,34 +115,39 @@ def container_of(docs: list[dict]) -> dict:
 
 
 @dataclass
-class Baked:
+class Rendered:
     framework: str
     project: Path
     docs: list[dict]
 
 
 @pytest.fixture(scope="module", params=FRAMEWORKS)
-def baked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Baked:
+def rendered(
+    request: pytest.FixtureRequest, bakery: Bakery, tmp_path_factory: pytest.TempPathFactory
+) -> Rendered:
+    """The framework's project at its newest Python, its base rendered: a copy of the session's
+    bake, since rendering writes rendered.yaml into it (and the CI job's test removes that file
+    and runs the steps that write it again)."""
     framework = request.param
     output = tmp_path_factory.mktemp(f"k8s-{framework}")
-    project = bake(output, framework=framework, python_version=newest_supported(framework))
-    return Baked(framework, project, render(project))
+    project = bakery.copy(output, framework=framework, python_version=newest_supported(framework))
+    return Rendered(framework, project, render(project))
 
 
 # ---- layer 1: render, validate, lint ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("version", [KUBERNETES_OLDEST, KUBERNETES_NEWEST])
-def test_rendered_manifests_validate_strictly(baked: Baked, version: str) -> None:
+def test_rendered_manifests_validate_strictly(rendered: Rendered, version: str) -> None:
     result = subprocess.run(
         [tool("kubernetes-validate"), "--strict", "--kubernetes-version", version, "rendered.yaml"],
-        cwd=baked.project,
+        cwd=rendered.project,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    kinds = {doc["kind"] for doc in baked.docs}
+    kinds = {doc["kind"] for doc in rendered.docs}
     assert kinds == {
         "Namespace", "ServiceAccount", "Deployment", "Service",
         "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
@@ -131,13 +155,13 @@ def test_rendered_manifests_validate_strictly(baked: Baked, version: str) -> Non
     assert re.findall(rf"passed for resource .* against version {version[:4]}", result.stdout), result.stdout
 
 
-def test_checkov_finds_nothing_but_the_documented_skips(baked: Baked) -> None:
+def test_checkov_finds_nothing_but_the_documented_skips(rendered: Rendered) -> None:
     checkov = ROOT / ".venv" / "tools" / "checkov" / "bin" / "checkov"
     if not checkov.exists():
         pytest.fail("checkov is not installed; run the suite with tests/run")
     result = subprocess.run(
         [str(checkov), "--framework=kubernetes", "--skip-download", "--output=json", "--file=rendered.yaml"],
-        cwd=baked.project,
+        cwd=rendered.project,
         capture_output=True,
         text=True,
         timeout=300,
@@ -149,15 +173,15 @@ def test_checkov_finds_nothing_but_the_documented_skips(baked: Baked) -> None:
     assert not failed, "\n".join(failed)
     assert report["summary"]["passed"] > 50, report["summary"]
     skipped = {c["check_id"] for c in report["results"]["skipped_checks"]}
-    expected = CHECKOV_SKIPS | (CHECKOV_SKIPS_DJANGO if baked.framework == "django" else set())
+    expected = CHECKOV_SKIPS | framework_checkov_skips(rendered.framework)
     assert skipped == expected
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for check in expected:  # the template README lists every skip with its reason
         assert check in readme, check
 
 
-def test_pod_meets_the_restricted_pod_security_standard(baked: Baked) -> None:
-    pod = pod_of(baked.docs)
+def test_pod_meets_the_restricted_pod_security_standard(rendered: Rendered) -> None:
+    pod = pod_of(rendered.docs)
     for field in ("hostNetwork", "hostPID", "hostIPC"):  # the host's namespaces stay closed
         assert pod.get(field, False) is False, field
     context = pod["securityContext"]
@@ -177,13 +201,13 @@ def test_pod_meets_the_restricted_pod_security_standard(baked: Baked) -> None:
         assert security.get("privileged", False) is False
         assert security["runAsUser"] == APP_UID
         assert all("hostPort" not in port for port in container["ports"])
-    namespace = one(baked.docs, "Namespace")["metadata"]["labels"]
+    namespace = one(rendered.docs, "Namespace")["metadata"]["labels"]
     assert namespace["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
-def test_objects_fit_together(baked: Baked) -> None:
+def test_objects_fit_together(rendered: Rendered) -> None:
     """Selectors find the pods, names and ports agree, and the numbers keep their promises."""
-    docs, slug = baked.docs, baked.project.name
+    docs, slug = rendered.docs, rendered.project.name
     deployment = one(docs, "Deployment")
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     selector = deployment["spec"]["selector"]["matchLabels"]
@@ -239,32 +263,38 @@ def test_objects_fit_together(baked: Baked) -> None:
     assert container["volumeMounts"] == [{"name": volume["name"], "mountPath": "/tmp"}]
 
 
-def test_worker_count_comes_from_the_pods_cpu_request(baked: Baked) -> None:
-    env = {item["name"]: item for item in container_of(baked.docs)["env"]}
+def test_worker_count_comes_from_the_pods_cpu_request(rendered: Rendered) -> None:
+    env = {item["name"]: item for item in container_of(rendered.docs)["env"]}
     field = env["WEB_CONCURRENCY"]["valueFrom"]["resourceFieldRef"]
     assert field["resource"] == "requests.cpu"
     assert quantity(field["divisor"]) == 1
 
 
-def test_django_secret_comes_from_a_secret_and_no_secret_is_committed(baked: Baked) -> None:
-    kinds = {doc["kind"] for doc in baked.docs}
+def test_secrets_come_from_a_secret_the_readme_creates_and_none_is_committed(rendered: Rendered) -> None:
+    kinds = {doc["kind"] for doc in rendered.docs}
     assert "Secret" not in kinds
-    env = {item["name"]: item for item in container_of(baked.docs)["env"]}
-    if baked.framework != "django":
-        assert not any(name.startswith("DJANGO_") for name in env)
-        return
-    ref = env["DJANGO_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
-    assert ref["name"] == baked.project.name and ref.get("optional", False) is False
-    readme = (baked.project / "README.md").read_text(encoding="utf-8")
-    assert f"kubectl create secret generic {ref['name']}" in readme
-    assert f"--from-literal={ref['key']}=" in readme
-    assert env["DJANGO_ALLOWED_HOSTS"]["value"]
-    assert env["RUN_MIGRATIONS"]["value"] == "1"
+    container = container_of(rendered.docs)
+    readme = (rendered.project / "README.md").read_text(encoding="utf-8")
+    for item in secret_env(container):
+        name, key = secret_ref(item)
+        assert (
+            name == rendered.project.name
+            and item["valueFrom"]["secretKeyRef"].get("optional", False) is False
+        )
+        assert f"kubectl create secret generic {name}" in readme
+        assert f"--from-literal={key}=" in readme
+    # Settings the framework documents and the Deployment sets have a value (for SQLite in each
+    # pod's /tmp, RUN_MIGRATIONS=1 migrates every pod; the README names the Job for a shared one).
+    env = {item["name"]: item for item in container["env"]}
+    for setting in framework_settings(rendered.framework) & set(env):
+        assert "valueFrom" in env[setting] or env[setting]["value"], setting
+    if "RUN_MIGRATIONS" in env:
+        assert env["RUN_MIGRATIONS"]["value"] == "1"
 
 
-def test_generated_readme_gives_the_kubernetes_commands(baked: Baked) -> None:
-    readme = (baked.project / "README.md").read_text(encoding="utf-8")
-    slug = baked.project.name
+def test_generated_readme_gives_the_kubernetes_commands(rendered: Rendered) -> None:
+    readme = (rendered.project / "README.md").read_text(encoding="utf-8")
+    slug = rendered.project.name
     for command in (
         f"kustomize edit set image {slug}=",
         "kubectl apply -k deploy/kubernetes",
@@ -275,11 +305,11 @@ def test_generated_readme_gives_the_kubernetes_commands(baked: Baked) -> None:
         assert command in readme, command
 
 
-def test_the_generated_ci_job_renders_and_validates_like_this_suite(baked: Baked) -> None:
+def test_the_generated_ci_job_renders_and_validates_like_this_suite(rendered: Rendered) -> None:
     """The workflow's manifest job installs the tools this suite pins, checks the same two
     Kubernetes versions, and its steps pass when run here as written."""
     workflow = yaml.safe_load(
-        (baked.project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+        (rendered.project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     )
     runs = [step["run"] for step in workflow["jobs"]["manifests"]["steps"] if "run" in step]
     install, *checks = runs
@@ -288,26 +318,26 @@ def test_the_generated_ci_job_renders_and_validates_like_this_suite(baked: Baked
         assert f'"{pin}"' in pyproject, f"{pin} differs from the suite's pin"
     versions = re.findall(r"\b1\.\d+\.\d+\b", checks[-1])
     assert versions == [KUBERNETES_OLDEST, KUBERNETES_NEWEST]
-    (baked.project / "rendered.yaml").unlink()
+    (rendered.project / "rendered.yaml").unlink()
     path = f"{Path(tool('kubectl')).parent}:{Path(tool('kubernetes-validate')).parent}:/usr/bin:/bin"
     for command in checks:
         result = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", command],
-            cwd=baked.project,
-            env={"PATH": path, "HOME": str(baked.project)},
+            cwd=rendered.project,
+            env={"PATH": path, "HOME": str(rendered.project)},
             capture_output=True,
             text=True,
             timeout=180,
         )
         assert result.returncode == 0, f"{command}\n{result.stdout}{result.stderr}"
-    assert (baked.project / "rendered.yaml").stat().st_size > 1000
+    assert (rendered.project / "rendered.yaml").stat().st_size > 1000
 
 
 # ---- layer 3: the option's inputs -------------------------------------------------------------
 
 
-def test_option_off_leaves_no_deploy_directory(tmp_path: Path) -> None:
-    project = bake(tmp_path, include_kubernetes="no")
+def test_option_off_leaves_no_deploy_directory(baked) -> None:
+    project = baked(include_kubernetes="no")
     assert not (project / "deploy").exists()
     assert "kubectl" not in (project / "README.md").read_text(encoding="utf-8")
 
@@ -325,14 +355,12 @@ def test_a_bad_slug_never_reaches_a_manifest(slug: str) -> None:
 
 
 @pytest.mark.parametrize("slug", sorted(pre.RESERVED_NAMESPACES))
-def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, tmp_path: Path) -> None:
+def test_a_namespace_kubernetes_owns_is_refused_only_with_the_option_on(slug: str, refuse, baked) -> None:
     with pytest.raises(pre.Invalid, match="namespace Kubernetes owns"):
         pre.check_namespace(slug)
     answers = {"project_slug": slug}
-    with pytest.raises(FailedHookException):
-        bake(tmp_path / "on", **answers)
-    assert not (tmp_path / "on" / slug).exists()
-    assert (bake(tmp_path / "off", **answers, include_kubernetes="no") / "Dockerfile").is_file()
+    assert isinstance(refuse(**answers).exception, FailedHookException)
+    assert (baked(**answers, include_kubernetes="no") / "Dockerfile").is_file()
 
 
 @settings(max_examples=300, deadline=None)
@@ -348,11 +376,11 @@ def test_every_slug_the_hook_accepts_is_a_valid_kubernetes_name(slug: str) -> No
     assert LABEL_VALUE.fullmatch(slug)
 
 
-def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(tmp_path: Path) -> None:
+def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(bake) -> None:
     slug = "a" + "-b" * 31  # 63 characters
     pre.check_slug(slug)
     for port in ("1", "65535"):
-        project = bake(tmp_path / port, project_slug=slug, port=port)
+        project = bake(project_slug=slug, port=port)
         docs = render(project)
         assert container_of(docs)["ports"][0]["containerPort"] == int(port)
         result = subprocess.run(
@@ -372,6 +400,16 @@ def test_the_longest_accepted_slug_and_edge_ports_render_valid_manifests(tmp_pat
 
 
 # ---- layer 2: the manifest drives the container -----------------------------------------------
+
+
+def secret_env(container: dict) -> list[dict]:
+    """The container's variables that come from a Secret."""
+    return [item for item in container.get("env", []) if "secretKeyRef" in item.get("valueFrom", {})]
+
+
+def secret_ref(item: dict) -> tuple[str, str]:
+    ref = item["valueFrom"]["secretKeyRef"]
+    return ref["name"], ref["key"]
 
 
 def resolve_env(container: dict, secret_values: dict[tuple[str, str], str]) -> dict[str, str]:
@@ -464,11 +502,12 @@ def run_probe_until(spec: dict, ports: dict[str, int], host: str, succeed: bool)
 @pytest.mark.docker
 @pytest.mark.parametrize("image", DEFAULT_VARIANTS, ids=str, indirect=True)
 def test_the_pod_spec_runs_the_image_ready_and_stops_gracefully(
-    image: Image, images: Images, scratch: Scratch
+    image: Image, images: Images, scratch: Scratch, tmp_path: Path
 ) -> None:
-    docs = render(image.project)
+    project = shutil.copytree(image.project, tmp_path / image.project.name)  # rendering writes into it
+    docs = render(project)
     pod, container = pod_of(docs), container_of(docs)
-    secret_values = {(image.project.name, "django-secret-key"): secrets.token_urlsafe(50)}
+    secret_values = {secret_ref(item): secrets.token_urlsafe(50) for item in secret_env(container)}
     env = resolve_env(container, secret_values)
     # The image plus a route only the tests add, GET /slow/<seconds>, for a request in flight.
     running = scratch.start(images.slow(image.variant).tag, *docker_run_options(pod, container, env))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,9 +13,16 @@ import yaml
 
 from helpers import COMBINATIONS, FLAGS, OPTION_FILES, OPTIONS, ROOT, files_of, tool
 
+# .env.example sets nothing as it is: every line is blank or a comment, so a copy changes no default.
+SETS_NOTHING = (
+    "import sys; lines = open(sys.argv[1], encoding='utf-8').read().splitlines(); "
+    "sys.exit([line for line in lines if line.strip() and not line.startswith('#')] or None)"
+)
+
 # Each file of an option, and the validator that must accept it.
 VALIDATORS = {
     "compose.yaml": ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
+    ".env.example": ["python", "-c", SETS_NOTHING],
     ".github/workflows/ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
     ".github/workflows/template-update.yml": [
         "check-jsonschema",
@@ -49,9 +57,9 @@ def test_every_option_file_has_a_validator() -> None:
 @pytest.mark.parametrize("framework", OPTIONS["framework"])
 @pytest.mark.parametrize("flag", FLAGS)
 @pytest.mark.parametrize("on", [True, False])
-def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
+def test_option_on_and_off(baked, flag: str, on: bool, framework: str) -> None:
     python = "3.13"  # offered for every framework
-    project = bake(**{flag: "yes" if on else "no"}, framework=framework, python_version=python, port="8080")
+    project = baked(**{flag: "yes" if on else "no"}, framework=framework, python_version=python, port="8080")
     files = files_of(project)
     for relative in OPTION_FILES[flag]:
         assert (relative in files) is on, relative
@@ -70,11 +78,11 @@ def test_option_on_and_off(bake, flag: str, on: bool, framework: str) -> None:
 
 
 @pytest.mark.parametrize(("python", "framework"), COMBINATIONS)
-def test_github_files_pass_zizmor(bake, python: str, framework: str) -> None:
+def test_github_files_pass_zizmor(baked, python: str, framework: str) -> None:
     """zizmor, the GitHub Actions security linter, finds nothing: pinned actions, no persisted
     credentials, least permissions, Dependabot cooldowns. Its most inclusive persona (auditor),
     with no configuration file or ignore comment honoured, so nothing can be waved through."""
-    project = bake(python_version=python, framework=framework, port="8080")
+    project = baked(python_version=python, framework=framework, port="8080")
     argv = [tool("zizmor"), "--offline", "--persona=auditor", "--no-config", "--no-ignores"]
     argv += ["--strict-collection", "--no-progress", "--color=never", ".github"]
     result = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=120, check=False)
@@ -85,10 +93,10 @@ def test_github_files_pass_zizmor(bake, python: str, framework: str) -> None:
         assert f"completed {relative}" in result.stderr, output
 
 
-def test_workflows_call_hash_files_only_in_steps(bake) -> None:
+def test_workflows_call_hash_files_only_in_steps(baked) -> None:
     """GitHub rejects a whole workflow whose job-level `if` calls hashFiles() (only steps may),
     and neither the schema nor zizmor notices: the drift check guards its steps instead."""
-    project = bake()
+    project = baked()
     for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
         for name, job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].items():
             assert "hashFiles" not in str(job.get("if", "")), f"{workflow.name}: job {name}"
@@ -97,14 +105,14 @@ def test_workflows_call_hash_files_only_in_steps(bake) -> None:
     assert guards == ["hashFiles('.cruft.json') != ''"] * 2  # pip install cruft, cruft check
 
 
-def test_all_options_off_still_bakes_a_complete_service(bake) -> None:
-    project = bake(**dict.fromkeys(FLAGS, "no"))
+def test_all_options_off_still_bakes_a_complete_service(baked) -> None:
+    project = baked(**dict.fromkeys(FLAGS, "no"))
     assert {"Dockerfile", "Makefile", "README.md", "requirements.txt"} <= files_of(project)
     assert not set().union(*OPTION_FILES.values()) & files_of(project)
 
 
-def test_compose_service_matches_the_answers(bake) -> None:
-    project = bake(port="9090", project_name="Billing API")
+def test_compose_service_matches_the_answers(baked) -> None:
+    project = baked(port="9090", project_name="Billing API")
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     service = compose["services"]["billing-api"]
     assert service["ports"] == ["127.0.0.1:9090:9090"]
@@ -114,8 +122,8 @@ def test_compose_service_matches_the_answers(bake) -> None:
     assert service["read_only"] is True
 
 
-def test_ci_workflow_lints_tests_builds_and_runs_hadolint(bake) -> None:
-    project = bake(python_version="3.12", port="9090")
+def test_ci_workflow_lints_tests_builds_and_runs_hadolint(baked) -> None:
+    project = baked(python_version="3.12", port="9090")
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
     steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert {"make lint", "make test", 'make build SOURCE_URL="$SOURCE_URL"'} <= set(steps)
@@ -128,14 +136,14 @@ def test_ci_workflow_lints_tests_builds_and_runs_hadolint(bake) -> None:
     assert any("127.0.0.1:9090:9090" in step for step in steps)
 
 
-def test_dependabot_covers_pip_docker_and_actions(bake) -> None:
-    project = bake()
+def test_dependabot_covers_pip_docker_and_actions(baked) -> None:
+    project = baked()
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text(encoding="utf-8"))
     assert {u["package-ecosystem"] for u in config["updates"]} == {"pip", "docker", "github-actions"}
 
 
-def test_pre_commit_runs_ruff_hadolint_and_standard_hooks(bake) -> None:
-    project = bake()
+def test_pre_commit_runs_ruff_hadolint_and_standard_hooks(baked) -> None:
+    project = baked()
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert {"ruff-check", "ruff-format", "hadolint", "trailing-whitespace", "end-of-file-fixer"} <= ids
@@ -145,7 +153,7 @@ def test_pre_commit_runs_ruff_hadolint_and_standard_hooks(bake) -> None:
 
 
 def test_make_hooks_needs_git_then_installs_pre_commit_as_the_git_hook(bake) -> None:
-    """The README's pre-commit section: `git init`, then `make hooks`."""
+    """The README's pre-commit section: `git init`, then `make hooks` (in a copy: both write to it)."""
     project = bake()
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
     hooks = {"cwd": project, "capture_output": True, "text": True, "timeout": 300, "env": env}
@@ -162,3 +170,35 @@ def test_make_hooks_needs_git_then_installs_pre_commit_as_the_git_hook(bake) -> 
     assert ".tools/pre-commit/bin/python" in hook
     pinned = re.search(r"pre-commit==(\S+)", (project / "Makefile").read_text(encoding="utf-8"))[1]
     assert f'"pre-commit=={pinned}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+ENV_LINE = re.compile(r"^# ([A-Z][A-Z0-9_]*)=(.*)$", re.MULTILINE)
+README_DEFAULT = re.compile(r"^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|", re.MULTILINE)
+
+
+@pytest.mark.parametrize("framework", OPTIONS["framework"])
+def test_env_example_lists_every_setting_with_its_default(baked, framework: str) -> None:
+    """.env.example (for compose's optional .env) has a commented-out line for each row of the
+    README's Configuration table, in its order, with the README's default; config.py accepts
+    every one of them uncommented; compose.yaml still runs without a .env."""
+    project = baked(framework=framework, port="8080")
+    example = ENV_LINE.findall((project / ".env.example").read_text(encoding="utf-8"))
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    table = README_DEFAULT.findall(readme.split("\n## Configuration", 1)[1].split("\n## ", 1)[0])
+    assert [name for name, _ in example] == [name for name, _ in table]
+    for (name, value), (_, default) in zip(example, table, strict=True):
+        literal = re.fullmatch(r"`([^`]*)`", default.strip())
+        if literal:
+            assert value == literal[1], (name, value, default)
+        elif default.strip() == "off":
+            assert value == "0", (name, value, default)
+        else:  # computed at start ("one per CPU", "random per container"): empty means the default
+            assert value in ("", re.search(r"`([^`]*)`", default)[1] if "`" in default else ""), name
+    accepted = subprocess.run(
+        [tool("python"), "-B", "-c", "import json, sys; from acme_service import config; "
+         "config.from_env(json.loads(sys.argv[1]))", json.dumps(dict(example))],
+        cwd=project, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert accepted.returncode == 0, accepted.stderr
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    assert compose["services"]["acme-service"]["env_file"] == [{"path": ".env", "required": False}]

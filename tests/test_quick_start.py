@@ -2,9 +2,11 @@
 python3 on PATH and no uv, uvx or pipx.
 
 The first command is run exactly as the README writes it, through the real prompts (Enter
-at each); the second, `tests/run`, is run on the same copy as far as preparing its tools
-and collecting the suite (running the whole suite inside itself would recurse). A refused
-answer prints the hook's one line and cookiecutter's one-line summary, no traceback.
+at each); run again, it says in one line that the directory is taken. Then both in order on
+one copy: `./generate` leaves `acme-service/` there, and `tests/run` prepares its tools,
+collects the suite and passes this module's first test from that copy (running the whole
+suite inside itself would recurse). A refused answer prints the hook's one line and
+cookiecutter's one-line summary, no traceback.
 """
 
 from __future__ import annotations
@@ -31,25 +33,43 @@ def quick_start() -> list[str]:
 
 
 def fresh_machine_env(home: Path) -> dict[str, str]:
-    """PATH without uv, uvx or pipx (python3, git and make stay), and an empty home."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "UV_"))}
+    """PATH without uv, uvx or pipx (python3, git and make stay), an empty home, and none of the
+    suite's own settings (its COOKIECUTTER_CONFIG)."""
+    suite = ("VIRTUAL_ENV", "UV_", "COOKIECUTTER_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(suite)}
     return {**without_uv(env), "HOME": str(home)}
+
+
+def git_files(source: Path, *which: str) -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", *which, "-z"], cwd=source, capture_output=True, check=True
+    ).stdout.decode()
+    return [relative for relative in listed.split("\0") if relative]
+
+
+def fresh_clone(source: Path, target: Path) -> Path:
+    """`source` as a fresh clone of it holds it, committed in a git repository of its own:
+    the tracked files and the new ones not yet committed, but nothing ignored (no .venv) and
+    no untracked top-level directory. That is where `./generate` writes a service
+    (`acme-service/`), which a fresh clone does not have and whose name the copy's own
+    `./generate` would find taken."""
+    tracked = git_files(source, "--cached")
+    tops = {relative.split("/", 1)[0] for relative in tracked if "/" in relative}
+    new = git_files(source, "--others", "--exclude-standard")
+    for relative in tracked + [r for r in new if "/" not in r or r.split("/", 1)[0] in tops]:
+        if (source / relative).is_file():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / relative, target / relative)
+    git = ["git", "-c", "user.name=Quick Start", "-c", "user.email=quick@start.invalid"]
+    commit = ["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", "fresh clone"]
+    for argv in (["init", "--quiet"], ["add", "--all"], commit):
+        subprocess.run([*git, *argv], cwd=target, capture_output=True, check=True)
+    return target
 
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository as a fresh clone has it: tracked and new files, nothing ignored (no .venv)."""
-    target = tmp_path_factory.mktemp("clone") / "template"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for relative in filter(None, listed):
-        source = ROOT / relative
-        if source.is_file():
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / relative)
-    return target
+    return fresh_clone(ROOT, tmp_path_factory.mktemp("clone") / "template")
 
 
 def test_the_quick_start_has_exactly_two_commands() -> None:
@@ -69,6 +89,17 @@ def test_the_first_command_generates_a_service_on_a_fresh_machine(clone: Path, t
     project = clone / "acme-service"
     assert (project / "Dockerfile").is_file() and (project / "requirements.txt").is_file()
     assert "Created acme-service/" in result.stdout
+    # Run again, the directory is taken: one line saying what to do, and nothing touched.
+    again = subprocess.run(
+        [str(clone / "generate"), "--no-input"], cwd=clone, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert (again.stderr + again.stdout).strip().splitlines() == [
+        "generate: acme-service/ exists already; generate elsewhere with -o DIR, name it otherwise "
+        "with project_name=... or project_slug=..., or overwrite it with -f"
+    ], again.stdout + again.stderr
+    assert (project / "Dockerfile").is_file()
     # A refused answer: the hook's one line and cookiecutter's one-line summary, no traceback.
     refused = subprocess.run(
         [str(clone / "generate"), "--no-input", "-o", str(tmp_path), "port=eighty"],
@@ -82,8 +113,16 @@ def test_the_first_command_generates_a_service_on_a_fresh_machine(clone: Path, t
     ), lines  # fmt: skip
 
 
-def test_the_second_command_prepares_its_tools_on_a_fresh_machine(clone: Path, tmp_path: Path) -> None:
+def test_the_two_commands_in_order_on_one_fresh_clone(tmp_path: Path) -> None:
+    """`./generate` leaves `acme-service/` in the clone; then `tests/run` prepares its tools,
+    collects the suite and, from that clone, passes the quick-start test that copies it and
+    generates there (rather than the whole suite, which would run inside itself)."""
+    clone = fresh_clone(ROOT, tmp_path / "template")
     env = fresh_machine_env(tmp_path / "home")
+    generate = [*quick_start()[0].split(), "--no-input"]
+    result = subprocess.run(generate, cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (clone / "acme-service" / "Dockerfile").is_file()
     result = subprocess.run(
         ["bash", "-c", f"{quick_start()[1]} --collect-only -q -p no:cacheprovider tests/test_hooks.py"],
         cwd=clone, env=env, capture_output=True, text=True, timeout=900,
@@ -91,3 +130,10 @@ def test_the_second_command_prepares_its_tools_on_a_fresh_machine(clone: Path, t
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert re.search(r"\d+ tests? collected", result.stdout), result.stdout[-2000:]
     assert (clone / ".venv" / "tools" / "checkov" / "bin" / "checkov").exists()
+    inner = "tests/test_quick_start.py::test_the_first_command_generates_a_service_on_a_fresh_machine"
+    result = subprocess.run(
+        ["bash", "-c", f"{quick_start()[1]} -n 0 -q -p no:cacheprovider {inner}"],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"\b1 passed\b", result.stdout), result.stdout[-2000:]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, interpreter, render_hook, tool
+from helpers import FRAMEWORKS, LARGEST, PYTHONS, ROOT, interpreter, render_hook, supported, tool, version
 
 pytestmark = pytest.mark.update
 
@@ -60,7 +60,15 @@ def test_cruft_create_check_update_keeps_local_work(tmp_path: Path) -> None:
     cruft = tool("cruft")
     template = template_repo(tmp_path)
     out = tmp_path / "out"
-    context = {"project_name": "Billing API", "framework": "flask", "python_version": "3.11", "port": "8080"}
+    # Away from the defaults: another framework, the oldest Python it runs on, another port.
+    framework = FRAMEWORKS[1]
+    python = min((py for py in PYTHONS if supported(py, framework)), key=version)
+    context = {
+        "project_name": "Billing API",
+        "framework": framework,
+        "python_version": python,
+        "port": "8080",
+    }
     sh(
         [
             cruft,
@@ -81,12 +89,9 @@ def test_cruft_create_check_update_keeps_local_work(tmp_path: Path) -> None:
     assert sh([cruft, "check"], project, check=False).returncode == 0
 
     # The team's own work in the project...
-    app = project / "billing_api" / "app.py"
-    app.write_text(
-        app.read_text()
-        + '\n\n@app.get("/version")\ndef version() -> dict[str, str]:\n    return {"version": __version__}\n'
-    )
-    git_commit(project, "add /version")
+    package = project / "billing_api" / "__init__.py"
+    package.write_text(package.read_text() + 'OWNER = "billing"\n')
+    git_commit(project, "add OWNER")
 
     # ...and a change to the template: a new default and a new line in the README.
     config = template / "{{cookiecutter.project_slug}}" / "{{cookiecutter.__package}}" / "config.py"
@@ -104,16 +109,16 @@ def test_cruft_create_check_update_keeps_local_work(tmp_path: Path) -> None:
     assert not list(project.rglob("*.rej")), "cruft update left conflicts"
     assert "DEFAULT_GRACEFUL_TIMEOUT = 9" in (project / "billing_api" / "config.py").read_text()
     assert (project / "README.md").read_text().endswith("Updated from the template.\n")
-    assert '@app.get("/version")' in app.read_text()  # local work survives
+    assert 'OWNER = "billing"' in package.read_text()  # local work survives
     git_commit(project, "cruft update")
     assert sh([cruft, "check"], project, check=False).returncode == 0
 
     # The updated project still installs, lints and passes its own tests.
-    python = interpreter("3.11")
-    if python is None:
-        pytest.skip("no Python 3.11 on this machine for the updated project's tests")
+    interpreter_path = interpreter(python)
+    if interpreter_path is None:
+        pytest.skip(f"no Python {python} on this machine for the updated project's tests")
     make = shutil.which("make")
-    sh([make, "install", f"PYTHON={python}"], project)
+    sh([make, "install", f"PYTHON={interpreter_path}"], project)
     sh([make, "test"], project)
     sh([make, "lint"], project)
 
@@ -128,7 +133,7 @@ def tree_digest(root: Path) -> str:
 
 
 def test_post_hook_rerun_on_a_finished_project_changes_nothing(bake, tmp_path: Path) -> None:
-    project = bake(framework="django", python_version="3.13")
+    project = bake(framework=LARGEST, python_version="3.13")
     answers = {
         "project_name": "Acme Service",
         "project_slug": "acme-service",
@@ -137,7 +142,7 @@ def test_post_hook_rerun_on_a_finished_project_changes_nothing(bake, tmp_path: P
         "author_name": "Acme Platform Team",
         "author_email": "platform@example.com",
         "python_version": "3.13",
-        "framework": "django",
+        "framework": LARGEST,
         "port": "8000",
         "include_compose": True,
         "include_github_actions": True,

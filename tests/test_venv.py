@@ -40,7 +40,7 @@ def too_few_pythons() -> str | None:
     offered = ", ".join(PYTHONS)
     return (
         f"each framework needs {LOCAL_PYTHONS_NEEDED} of the offered Pythons ({offered}) on this machine "
-        f"(pyenv or PATH); found {AVAILABLE or 'none'}, too few for {', '.join(short)}"
+        f"(pyenv or PATH); found {AVAILABLE or 'nothing'}, too few for {', '.join(short)}"
     )
 
 
@@ -97,18 +97,30 @@ def test_make_install_test_and_lint_pass(bake, python: str, framework: str) -> N
     assert frozen <= pins, frozen - pins
     assert unconditional <= frozen, unconditional - frozen
     # Nothing installed can be shadowed by a project's package: the pre-generation hook refuses
-    # every top-level module name site-packages holds (private ones, "_name", are no slug).
+    # every top-level module name site-packages holds (private ones, "_name", are no slug; nor
+    # are names no import spells: stub-only django-stubs, mypyc's hash-named extension).
     site = next((project / ".venv" / "lib").glob("python*/site-packages"))
     modules = {
         entry.name.split(".")[0]  # a package, a module, or an extension (name.cpython-...so)
         for entry in site.iterdir()
         if not entry.name.startswith(("_", ".")) and not entry.name.endswith((".dist-info", ".data", ".pth"))
     }
+    modules = {name for name in modules if name.isidentifier()}
     assert modules <= pre.RESERVED_PACKAGES, sorted(modules - pre.RESERVED_PACKAGES)
 
 
 # Each framework once, on the newest Python this machine has for it.
 NEWEST_CASES = {fw: max((py for py, f in CASES if f == fw), key=version) for fw in FRAMEWORKS}
+
+
+def runtime_lock(project: Path) -> dict[str, str]:
+    """requirements.txt as {name: version}, read with the post-generation hook's rule."""
+    pins = post.check_requirements((project / "requirements.txt").read_text(), "requirements.txt")
+    return dict(normalize(pin).split("==") for pin in pins)
+
+
+def lock_date(project: Path) -> str:
+    return re.search(r"^LOCK_DATE := (\S+)$", (project / "Makefile").read_text(), re.MULTILINE)[1]
 
 
 @pytest.mark.parametrize(("framework", "python"), NEWEST_CASES.items())
@@ -117,31 +129,86 @@ def test_make_lock_on_a_fresh_project_changes_nothing(bake, framework: str, pyth
     before = {name: (project / name).read_text() for name in ("requirements.txt", "requirements-dev.txt")}
     sh(make("lock"), project, env=without_uv())
     assert {name: (project / name).read_text() for name in before} == before
+    # `make lock UPGRADE=<package>` moves that one package, here down and back up.
+    package, pinned, date = "granian", runtime_lock(project)["granian"], lock_date(project)
+    sh(make("lock", f"UPGRADE={package}<{pinned}"), project, env=without_uv())
+    assert version(runtime_lock(project)[package]) < version(pinned)
+    assert lock_date(project) > date  # moved to now, so that a newer release is visible
+    sh(make("lock", f"UPGRADE={package}"), project, env=without_uv())
+    assert version(runtime_lock(project)[package]) >= version(pinned)
+    assert "UPGRADE=<package>" in sh(make("help"), project)
+
+
+def failed_install(project: Path, *args: str) -> list[str]:
+    """`make install` that must fail: its own lines (make's "Error 1" and pip's warnings dropped)."""
+    env = {**without_uv(), "UV_PYTHON_DOWNLOADS": "never"}
+    failure = subprocess.run(
+        make("install", *args), cwd=project, capture_output=True, text=True, timeout=300, env=env
+    )
+    assert failure.returncode != 0, failure.stdout + failure.stderr
+    assert not (project / ".venv").exists() and not (project / ".venv.partial").exists()
+    assert not (project / ".python-version").exists(), "a Python that failed was remembered"
+    return [line for line in failure.stderr.splitlines() if line.startswith("make install:")]
+
+
+def suggestion(found: str, python: str) -> str:
+    """What the "Pythons found here" line says to pass as PYTHON for `python`."""
+    named = re.search(rf"(?<![\d.]){re.escape(python)}(?: at (\S+?))?[,;]", found)
+    assert named, f"{python} is on this machine, but not named: {found}"
+    return named[1] or python
 
 
 @pytest.mark.parametrize(("framework", "python"), NEWEST_CASES.items())
-def test_a_failed_make_install_leaves_no_venv_and_a_retry_works(bake, framework: str, python: str) -> None:
-    project = bake(python_version=python, framework=framework)
-    failure = subprocess.run(
-        make("install", "PYTHON=/nowhere/python3.99"), cwd=project, capture_output=True, text=True,
-        timeout=300, env={**without_uv(), "UV_PYTHON_DOWNLOADS": "never"},
-    )  # fmt: skip
-    assert failure.returncode != 0
-    # Our line, then make's own "Error 1" (pip may warn above it while it installs uv).
-    ours = failure.stderr.strip().splitlines()[-2]
-    assert ours.startswith("make install: no Python /nowhere/python3.99 here"), failure.stderr
-    assert not (project / ".venv").exists() and not (project / ".venv.partial").exists()
+def test_a_failed_make_install_explains_itself_and_a_chosen_python_is_remembered(
+    bake, framework: str, python: str
+) -> None:
+    # The image's Python is one this machine lacks, where there is one (3.14 and 3.15, here).
+    missing = [py for py in PYTHONS if supported(py, framework) and not interpreter(py)]
+    image = missing[0] if missing else next(py for py, f in CASES if f == framework and py != python)
+    project = bake(python_version=image, framework=framework)
+    for target in ("test", "lint", "dev"):  # before `make install`: one line saying so
+        early = subprocess.run(make(target), cwd=project, capture_output=True, text=True, timeout=60)
+        lines = (early.stdout + early.stderr).strip().splitlines()
+        assert early.returncode != 0 and len(lines) == 1, lines
+        assert "run `make install` first" in lines[0], lines
+    # No such Python: uv's reason in one line, then the Pythons this machine has.
+    failures = [("PYTHON=/nowhere/python3.99", "No interpreter found at path `/nowhere/python3.99`")]
+    if missing:  # plain `make install`, without the image's Python and with no download allowed
+        failures.append(("", f"No interpreter found for Python {image}"))
+    for argument, reason in failures:
+        ours = failed_install(project, *filter(None, [argument]))
+        assert len(ours) == 2, ours
+        requested = argument.removeprefix("PYTHON=") or image
+        assert ours[0].startswith(f"make install: no Python {requested}; uv: "), ours
+        assert reason in ours[0], ours
+        assert ours[1].startswith("make install: Pythons found here: "), ours
+        chosen = suggestion(ours[1], python)
     too_old = [py for py in AVAILABLE if not supported(py, framework)]
-    if too_old:  # e.g. Django on 3.11: one line naming what the lock needs
-        failure = subprocess.run(
-            make("install", f"PYTHON={interpreter(too_old[0])}"), cwd=project, capture_output=True, text=True,
-            timeout=300, env=without_uv(),
+    if too_old:  # e.g. Django on 3.11: one line naming what the lock needs, then what is here
+        ours = failed_install(project, f"PYTHON={interpreter(too_old[0])}")
+        assert len(ours) == 2 and "is too old" in ours[0] and "or newer" in ours[0], ours
+        assert suggestion(ours[1], python) == chosen
+    # The suggestion works, is remembered, and the difference from the image is one warning.
+    for args in ([f"PYTHON={chosen}"], []):
+        result = subprocess.run(
+            make("install", *args), cwd=project, capture_output=True, text=True, timeout=300,
+            env={**without_uv(), "UV_PYTHON_DOWNLOADS": "never"},
         )  # fmt: skip
-        assert failure.returncode != 0
-        assert "make install: Python" in failure.stderr and "or newer" in failure.stderr, failure.stderr
-        assert not (project / ".venv").exists() and not (project / ".venv.partial").exists()
-    sh(make("install", f"PYTHON={interpreter(python)}"), project, env=without_uv())
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (project / ".python-version").read_text().strip() == chosen
+        venv_python = str(project / ".venv" / "bin" / "python")
+        venv_version = sh([venv_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], project)
+        assert venv_version.strip() == python
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("make install: warning:")]
+        assert warnings == [
+            f"make install: warning: .venv has Python {python}, the image {image} (ARG PYTHON_VERSION in the "
+            "Dockerfile): what passes here may fail in the image"
+        ], result.stderr
     assert (project / ".venv" / "bin" / "pytest").exists()
+    # `make lock` uses the remembered Python too, and still writes the same lock.
+    before = (project / "requirements-dev.txt").read_text()
+    output = sh(make("lock"), project, env=without_uv())
+    assert f"--python {chosen} " in output and (project / "requirements-dev.txt").read_text() == before
 
 
 def free_port() -> int:
