@@ -113,6 +113,13 @@ def test_the_first_command_generates_a_service_on_a_fresh_machine(clone: Path, t
     ), lines  # fmt: skip
 
 
+def run_ok(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """The command's stdout; fails the test with the ends of both streams if it fails."""
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 def test_the_two_commands_in_order_on_one_fresh_clone(tmp_path: Path) -> None:
     """`./generate` leaves `acme-service/` in the clone; then `tests/run` prepares its tools,
     collects the suite and, from that clone, passes the quick-start test that copies it and
@@ -123,17 +130,9 @@ def test_the_two_commands_in_order_on_one_fresh_clone(tmp_path: Path) -> None:
     result = subprocess.run(generate, cwd=clone, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (clone / "acme-service" / "Dockerfile").is_file()
-    result = subprocess.run(
-        ["bash", "-c", f"{quick_start()[1]} --collect-only -q -p no:cacheprovider tests/test_hooks.py"],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert re.search(r"\d+ tests? collected", result.stdout), result.stdout[-2000:]
+    suite = f"{quick_start()[1]} -p no:cacheprovider"  # the second command, with pytest's options
+    collected = run_ok(["bash", "-c", f"{suite} --collect-only -q tests/test_hooks.py"], clone, env)
+    assert re.search(r"\d+ tests? collected", collected), collected[-2000:]
     assert (clone / ".venv" / "tools" / "checkov" / "bin" / "checkov").exists()
     inner = "tests/test_quick_start.py::test_the_first_command_generates_a_service_on_a_fresh_machine"
-    result = subprocess.run(
-        ["bash", "-c", f"{quick_start()[1]} -n 0 -q -p no:cacheprovider {inner}"],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert re.search(r"\b1 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"\b1 passed\b", run_ok(["bash", "-c", f"{suite} -n 0 -q {inner}"], clone, env))
