@@ -148,8 +148,9 @@ def default_python(framework: str) -> str:
 
 def matrix() -> list[Variant]:
     """Every framework at the default Python (or the newest it supports) and at the newest
-    offered Python, and every offered Python with the dependency-free framework. Bakes away from
-    the default Python use a non-default port, so the port plumbing meets every framework."""
+    offered Python, and every offered Python with the framework of the fewest dependencies
+    (SWEEP_FRAMEWORK). Bakes away from the default Python use a non-default port, so the port
+    plumbing meets every framework."""
     newest = max(PYTHONS, key=version)
     wanted = [(default_python(fw), fw) for fw in FRAMEWORKS]
     wanted += [(newest, fw) for fw in FRAMEWORKS if supported(newest, fw)]
@@ -397,14 +398,14 @@ def worker_pids(container: Container) -> list[int]:
 
 
 def wrk_command(port: int, seconds: int, *, connections: int, path: str = "/") -> list[str]:
-    """bench/measure.py's wrk command line; fails the test if wrk is not installed."""
+    """measure.py's wrk command line; fails the test if wrk is not installed."""
     if shutil.which("wrk") is None:
         pytest.fail("wrk is not installed (apt-get install wrk; .ci/run does this)", pytrace=False)
     return measure.wrk_command(port, seconds, connections=connections, path=path)
 
 
 def wrk(port: int, seconds: int, *, connections: int, path: str = "/") -> measure.Wrk:
-    """Run wrk against 127.0.0.1:<port><path>; its parsed output (bench/measure.py)."""
+    """Run wrk against 127.0.0.1:<port><path>; its parsed output (measure.py)."""
     argv = wrk_command(port, seconds, connections=connections, path=path)
     result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

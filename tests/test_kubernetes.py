@@ -275,6 +275,13 @@ def test_secrets_come_from_a_secret_the_readme_creates_and_none_is_committed(ren
     assert "Secret" not in kinds
     container = container_of(rendered.docs)
     readme = (rendered.project / "README.md").read_text(encoding="utf-8")
+    # What the README tells the user to put in a Secret reaches the pod only through a secretKeyRef,
+    # and no variable that names a secret carries a literal value in the manifest.
+    created = set(re.findall(r"--from-literal=([\w.-]+)=", readme))
+    assert created == {secret_ref(item)[1] for item in secret_env(container)}
+    for item in container["env"]:
+        if re.search(r"SECRET|PASSWORD|TOKEN|_KEY\b", item["name"]):
+            assert "secretKeyRef" in item.get("valueFrom", {}), f"{item['name']} is not from a Secret"
     for item in secret_env(container):
         name, key = secret_ref(item)
         assert (
