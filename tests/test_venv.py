@@ -101,11 +101,13 @@ def test_make_install_test_and_lint_pass(bake, python: str, framework: str) -> N
     # are names no import spells: stub-only django-stubs, mypyc's hash-named extension).
     site = next((project / ".venv" / "lib").glob("python*/site-packages"))
     modules = {
-        entry.name.split(".")[0]  # a package, a module, or an extension (name.cpython-...so)
+        name
         for entry in site.iterdir()
-        if not entry.name.startswith(("_", ".")) and not entry.name.endswith((".dist-info", ".data", ".pth"))
+        if not entry.name.endswith((".dist-info", ".data", ".pth"))
+        # a package, a module, or an extension (name.cpython-...so); ".lock" gives ""
+        and (name := entry.name.split(".")[0]).isidentifier()
+        and not name.startswith("_")
     }
-    modules = {name for name in modules if name.isidentifier()}
     assert modules <= pre.RESERVED_PACKAGES, sorted(modules - pre.RESERVED_PACKAGES)
 
 

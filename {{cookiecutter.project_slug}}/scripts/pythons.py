@@ -75,9 +75,10 @@ def describe(pythons: dict[tuple[int, int], str], minimum: str, image: str) -> s
     if not usable:
         also = f" (found only {older})" if older else ""
         return f"no Python {minimum} or newer found here{also}; install one, best {image} as the image runs"
-    named = [dotted(m) if pythons[m] == dotted(m) else f"{dotted(m)} at {pythons[m]}" for m in usable]
-    listed = ", ".join(named)
-    return f"Pythons found here: {listed}; for example: make install PYTHON={pythons[usable[0]]}"
+    named = ", ".join(
+        dotted(m) if pythons[m] == dotted(m) else f"{dotted(m)} at {pythons[m]}" for m in usable
+    )
+    return f"Pythons found here: {named}; for example: make install PYTHON={pythons[usable[0]]}"
 
 
 def main(argv: list[str]) -> int:
